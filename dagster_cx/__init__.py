@@ -1,0 +1,1 @@
+"""CX analytics warehouse: Dagster assets, a dbt project on DuckDB and Great Expectations checks."""

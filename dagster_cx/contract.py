@@ -1,0 +1,261 @@
+"""The raw data contract: the canonical shape of every file the warehouse ingests.
+
+One machine-readable definition serves the loader (typing and row validation), the
+sample generator, the dbt source YAML (a test keeps them in step) and `data/README.md`.
+Vendor adapters map their exports into this shape; no vendor quirk lives here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CHANNELS = ("phone", "chat", "email", "messenger", "social", "web", "app", "store")
+SURVEY_KINDS = ("relationship", "transactional", "delayed")
+CUSTOMER_STATUSES = ("active", "churned")
+CONTACT_STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
+JOURNEY_STAGES = (
+    "awareness",
+    "consideration",
+    "purchase",
+    "onboarding",
+    "usage",
+    "support",
+    "renewal",
+)
+FORCES = ("fairness", "control", "certainty", "status", "belonging", "enjoyment")
+PILLARS = (
+    "integrity",
+    "resolution",
+    "expectations",
+    "time_and_effort",
+    "personalisation",
+    "empathy",
+)
+EMOTIONS = ("joy", "trust", "fear", "surprise", "sadness", "disgust", "anger", "anticipation")
+MEASURES = ("nps", "csat", "ces", "force", "pillar", "emotion", "comment")
+# Headline measures have one scale by definition (DOMAIN.md); a catalog row that maps a
+# question to one of them on another scale would silently corrupt NPS/CSAT/CES.
+FIXED_SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "emotion": (1, 3)}
+
+# ISO 8601 with an explicit UTC offset or Z; a naive timestamp is ambiguous across DST.
+OFFSET_TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a raw file: its type and the checks a value must pass."""
+
+    name: str
+    type: str  # a DuckDB type: varchar, integer, double, boolean, date, timestamptz
+    description: str
+    required: bool = False
+    allowed: tuple[str, ...] | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A condition across columns (DuckDB SQL over typed columns); rows failing it are quarantined."""
+
+    condition: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A join to an already-loaded entity (its latest version per key) that rules may use."""
+
+    entity: str
+    alias: str
+    on: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One raw entity: a folder of files under CX_DATA_DIR and a table in the `raw` schema."""
+
+    name: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    rules: tuple[RowRule, ...] = ()
+    lookups: tuple[Lookup, ...] = ()
+    depends_on: tuple[str, ...] = field(default=())
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+
+def _ts(name: str, description: str, required: bool = False) -> Column:
+    return Column(name, "timestamptz", description, required=required, pattern=OFFSET_TIMESTAMP_PATTERN)
+
+
+CUSTOMERS = Entity(
+    name="customers",
+    description="One row per customer (a later file may carry a newer version of a customer).",
+    key=("customer_id",),
+    columns=(
+        Column("customer_id", "varchar", "Customer key.", required=True),
+        Column("full_name", "varchar", "Personal data: never published."),
+        Column("email", "varchar", "Personal data: never published."),
+        Column("segment", "varchar", "Business segment, e.g. consumer, smb, enterprise.", required=True),
+        Column("region", "varchar", "Sales region.", required=True),
+        Column("language", "varchar", "Preferred language, ISO 639-1.", required=True, pattern=r"^[a-z]{2}$"),
+        Column("signup_date", "date", "First day as a customer.", required=True),
+        Column("annual_revenue", "double", "Revenue from the customer in the last 12 months.", min_value=0),
+        Column("status", "varchar", "Lifecycle status.", required=True, allowed=CUSTOMER_STATUSES),
+        Column("churn_date", "date", "Day the customer left; set if and only if status is churned."),
+    ),
+    rules=(
+        RowRule("(status = 'churned') = (churn_date is not null)", "churn_date must be set exactly when status is churned"),
+        RowRule("churn_date is null or churn_date >= signup_date", "churn_date is before signup_date"),
+    ),
+)
+
+JOURNEY_TOUCHPOINTS = Entity(
+    name="journey_touchpoints",
+    description="The journey map: one row per touchpoint, placed in one journey stage.",
+    key=("touchpoint_id",),
+    columns=(
+        Column("touchpoint_id", "varchar", "Touchpoint key.", required=True),
+        Column("touchpoint_name", "varchar", "Readable name.", required=True),
+        Column("journey_stage", "varchar", "Stage of the journey.", required=True, allowed=JOURNEY_STAGES),
+        Column("stage_order", "integer", "Position of the stage in the journey (1 = first).", required=True, min_value=1),
+        Column("channel", "varchar", "Channel the touchpoint happens in, if one.", allowed=CHANNELS),
+        Column("description", "varchar", "What the customer does here."),
+    ),
+)
+
+QUESTIONS = Entity(
+    name="questions",
+    description="The question catalog: what each survey question measures and on which scale.",
+    key=("question_id",),
+    columns=(
+        Column("question_id", "varchar", "Question key, as the survey tool exports it.", required=True),
+        Column("question_text", "varchar", "Wording shown to the respondent.", required=True),
+        Column("measure", "varchar", "What the answer measures.", required=True, allowed=MEASURES),
+        Column("construct", "varchar", "The Force or Pillar an agreement item measures (measure force or pillar only).",
+               allowed=FORCES + PILLARS),
+        Column("scale_min", "integer", "Lowest answer value (empty for comment questions)."),
+        Column("scale_max", "integer", "Highest answer value (empty for comment questions)."),
+        Column("is_reverse_coded", "boolean", "True when agreeing means a worse experience.", required=True),
+    ),
+    rules=(
+        RowRule("measure = 'comment' or (scale_min is not null and scale_max is not null and scale_min < scale_max)",
+                "a scored question needs scale_min < scale_max"),
+        RowRule("(measure = 'force' and construct in " + repr(FORCES) + ") or (measure = 'pillar' and construct in "
+                + repr(PILLARS) + ") or (measure not in ('force', 'pillar') and construct is null)",
+                "construct must name a Force for measure force, a Pillar for measure pillar, and be empty otherwise"),
+        RowRule(" and ".join(f"(measure <> '{m}' or (scale_min = {lo} and scale_max = {hi}))"
+                             for m, (lo, hi) in FIXED_SCALES.items()),
+                "nps must be on 0-10, csat on 1-5, ces on 1-7 and emotion intensity on 1-3"),
+    ),
+)
+
+SURVEY_RESPONSES = Entity(
+    name="survey_responses",
+    description="One row per completed survey response.",
+    key=("response_id",),
+    columns=(
+        Column("response_id", "varchar", "Response key.", required=True),
+        Column("survey_id", "varchar", "The survey (questionnaire and wave) answered.", required=True),
+        Column("survey_kind", "varchar", "relationship (periodic), transactional (right after an interaction) "
+               "or delayed (2-3 months after a key moment).", required=True, allowed=SURVEY_KINDS),
+        Column("customer_id", "varchar", "Respondent.", required=True),
+        Column("contact_id", "varchar", "The contact the survey follows, if any."),
+        Column("channel", "varchar", "Channel of the experience rated.", required=True, allowed=CHANNELS),
+        Column("touchpoint_id", "varchar", "Touchpoint of the experience rated."),
+        Column("journey_stage", "varchar", "Journey stage of the experience rated.", allowed=JOURNEY_STAGES),
+        Column("language", "varchar", "Language the survey was answered in, ISO 639-1.", pattern=r"^[a-z]{2}$"),
+        _ts("sent_at", "When the invitation was sent."),
+        _ts("answered_at", "When the response was submitted.", required=True),
+    ),
+    rules=(RowRule("sent_at is null or sent_at <= answered_at", "answered_at is before sent_at"),),
+)
+
+SURVEY_ANSWERS = Entity(
+    name="survey_answers",
+    description="One row per answer: a response's answer to one question.",
+    key=("response_id", "question_id"),
+    columns=(
+        Column("response_id", "varchar", "The response the answer belongs to.", required=True),
+        Column("question_id", "varchar", "The question answered (see the question catalog).", required=True),
+        Column("answer_value", "double", "Numeric answer on the question's scale (emotion: intensity 1-3)."),
+        Column("answer_text", "varchar", "Text answer: a comment, or the emotion felt."),
+    ),
+    lookups=(
+        Lookup("questions", "q", "q.question_id = typed.question_id",
+               ("measure", "scale_min", "scale_max")),
+        Lookup("survey_responses", "r", "r.response_id = typed.response_id", ("response_id",)),
+    ),
+    rules=(
+        RowRule("q_measure is not null", "unknown question_id (not in the question catalog)"),
+        RowRule("r_response_id is not null", "unknown response_id (no loaded survey response)"),
+        RowRule("answer_value is not null or answer_text is not null", "answer has neither a value nor a text"),
+        RowRule("q_measure is null or q_measure = 'comment' or answer_value is not null",
+                "a scored question needs answer_value"),
+        RowRule("answer_value is null or q_measure is null or answer_value between q_scale_min and q_scale_max",
+                "answer_value outside the question's scale"),
+        RowRule("answer_value is null or q_measure not in ('nps', 'csat', 'ces', 'emotion') "
+                "or answer_value = round(answer_value)",
+                "nps, csat, ces and emotion answers must be whole points of the scale"),
+        RowRule("q_measure is distinct from 'emotion' or answer_text in " + repr(EMOTIONS),
+                "emotion answer_text must be one of Plutchik's eight primary emotions"),
+    ),
+    depends_on=("questions", "survey_responses"),
+)
+
+CONTACTS = Entity(
+    name="contacts",
+    description="One row per contact-center interaction (call, chat, e-mail, message).",
+    key=("contact_id",),
+    columns=(
+        Column("contact_id", "varchar", "Contact key.", required=True),
+        Column("customer_id", "varchar", "The customer who made contact.", required=True),
+        Column("channel", "varchar", "Contact channel.", required=True, allowed=CHANNELS),
+        Column("queue", "varchar", "Agent queue or team.", required=True),
+        Column("agent_id", "varchar", "Agent who handled the contact."),
+        Column("contact_reason", "varchar", "Why the customer got in touch.", required=True),
+        _ts("created_at", "When the contact was created (call connected, chat started, e-mail received).", True),
+        _ts("queue_entered_at", "When it entered an agent queue; empty if it never left the IVR or bot."),
+        _ts("first_replied_at", "Answer (calls) or first reply by a human agent (chats, e-mails)."),
+        _ts("first_resolved_at", "First time it was marked resolved."),
+        _ts("resolved_at", "Final resolution (equals first_resolved_at unless reopened)."),
+        _ts("closed_at", "When it was closed for good; for an abandoned contact, when the customer left."),
+        Column("talk_seconds", "integer", "Seconds talking / actively handling.", min_value=0),
+        Column("hold_seconds", "integer", "Seconds on hold.", min_value=0),
+        Column("after_contact_work_seconds", "integer", "Seconds of wrap-up after the contact.", min_value=0),
+        Column("is_abandoned", "boolean", "Customer left before an agent answered.", required=True),
+        Column("status", "varchar", "Status at export time.", required=True, allowed=CONTACT_STATUSES),
+        Column("reopen_count", "integer", "Times it was reopened after a resolution.", min_value=0),
+    ),
+    rules=(
+        RowRule("queue_entered_at is null or queue_entered_at >= created_at", "queue_entered_at is before created_at"),
+        RowRule("first_replied_at is null or first_replied_at >= coalesce(queue_entered_at, created_at)",
+                "first_replied_at is before the contact was created or queued"),
+        RowRule("first_resolved_at is null or first_resolved_at >= created_at", "first_resolved_at is before created_at"),
+        RowRule("resolved_at is null or resolved_at >= coalesce(first_resolved_at, created_at)",
+                "resolved_at is before first_resolved_at or created_at"),
+        RowRule("closed_at is null or closed_at >= coalesce(resolved_at, created_at)", "closed_at is before resolved_at"),
+        RowRule("not (is_abandoned and first_replied_at is not null)", "an abandoned contact cannot have a reply"),
+    ),
+)
+
+# Load order respects lookups: a rule may only use entities loaded before it.
+ENTITIES: tuple[Entity, ...] = (
+    CUSTOMERS,
+    JOURNEY_TOUCHPOINTS,
+    QUESTIONS,
+    CONTACTS,
+    SURVEY_RESPONSES,
+    SURVEY_ANSWERS,
+)
+ENTITIES_BY_NAME = {e.name: e for e in ENTITIES}

@@ -1,0 +1,1 @@
+"""Dagster definitions, one module per concern; `dagster_cx.definitions` assembles them."""

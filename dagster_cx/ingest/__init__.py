@@ -1,0 +1,1 @@
+"""Raw-file ingestion: contract validation, quarantine and file-level idempotency."""

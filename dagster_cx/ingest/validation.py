@@ -1,0 +1,118 @@
+"""SQL that types an incoming file's rows and lists, per row, every way it breaks the contract.
+
+Generated from `dagster_cx.contract`, so a rule is written once and each quarantined row
+carries readable reasons ("talk_seconds -5 is below the minimum 0") rather than a code.
+"""
+
+from __future__ import annotations
+
+from dagster_cx.contract import ENTITIES_BY_NAME, Column, Entity, Lookup
+
+
+def _q(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _text(column: Column) -> str:
+    return f"{column.name}__text"
+
+
+def _typed_expression(column: Column) -> str:
+    """Typed value, or null when the text does not parse; naive timestamps are never guessed."""
+    cast = f"try_cast({_text(column)} as {column.type})"
+    if column.pattern and column.type == "timestamptz":
+        return f"case when regexp_matches({_text(column)}, {_q(column.pattern)}) then {cast} end"
+    return cast
+
+
+def _column_reasons(column: Column) -> list[str]:
+    """CASE expressions, each yielding a reason string when the value breaks one check."""
+    text, name = _text(column), column.name
+    reasons = []
+    if column.required:
+        reasons.append(f"case when {text} is null then {_q(name + ' is missing')} end")
+    parse_check = f"try_cast({text} as {column.type}) is null"
+    reasons.append(
+        f"case when {text} is not null and {parse_check} "
+        f"then {_q(name + ' is not a valid ' + column.type + ': ')} || {text} end"
+    )
+    if column.pattern:
+        message = "has no UTC offset: " if column.type == "timestamptz" else f"does not match {column.pattern}: "
+        reasons.append(
+            f"case when {text} is not null and not {parse_check} and not regexp_matches({text}, {_q(column.pattern)}) "
+            f"then {_q(name + ' ' + message)} || {text} end"
+        )
+    if column.allowed:
+        allowed = ", ".join(_q(v) for v in column.allowed)
+        reasons.append(
+            f"case when {name} not in ({allowed}) "
+            f"then {_q(name + ' ')} || {_q(chr(39))} || {name} || {_q(chr(39) + ' is not one of ' + ', '.join(column.allowed))} end"
+        )
+    if column.min_value is not None:
+        reasons.append(
+            f"case when {name} < {column.min_value} then {_q(name + ' ')} || {text} || "
+            f"{_q(' is below the minimum ' + _number(column.min_value))} end"
+        )
+    if column.max_value is not None:
+        reasons.append(
+            f"case when {name} > {column.max_value} then {_q(name + ' ')} || {text} || "
+            f"{_q(' is above the maximum ' + _number(column.max_value))} end"
+        )
+    return reasons
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _latest(raw_schema: str, lookup: Lookup, key: str) -> str:
+    """The newest loaded version of each key of a lookup entity (later files update earlier ones)."""
+    return (
+        f"(select * from {raw_schema}.{lookup.entity} "
+        f"qualify row_number() over (partition by {key} order by _load_id desc, _source_row desc) = 1)"
+    )
+
+
+def checked_rows_sql(entity: Entity, raw_schema: str) -> str:
+    """A SELECT over temp table `incoming` returning typed columns, `_source_row`, `_record`, `_reasons`."""
+    texts = ", ".join(f"nullif(trim({c.name}), '') as {_text(c)}" for c in entity.columns)
+    record = ", ".join(f"{c.name} := {c.name}" for c in entity.columns)
+    typed = ", ".join(f"{_typed_expression(c)} as {c.name}" for c in entity.columns)
+    joins, lookup_columns = [], []
+    for lookup in entity.lookups:
+        key = ", ".join(ENTITIES_BY_NAME[lookup.entity].key)
+        joins.append(f"left join {_latest(raw_schema, lookup, key)} as {lookup.alias} on {lookup.on}")
+        lookup_columns += [f"{lookup.alias}.{c} as {lookup.alias}_{c}" for c in lookup.columns]
+    key_columns = ", ".join(f"typed.{k}" for k in entity.key)
+    key_present = " and ".join(f"{k} is not null" for k in entity.key)
+    key_text = " || '/' || ".join(f"{k}::varchar" for k in entity.key)
+    reasons = [r for c in entity.columns for r in _column_reasons(c)]
+    reasons += [f"case when not coalesce({rule.condition}, true) then {_q(rule.reason)} end" for rule in entity.rules]
+    reasons.append(
+        f"case when {key_present} and _key_occurrence > 1 then "
+        f"'duplicate key ' || {key_text} || ' in this file (first at row ' || _key_first_row || ')' end"
+    )
+    lookup_select = (", " + ", ".join(lookup_columns)) if lookup_columns else ""
+    return f"""
+        with texts as (
+            select _source_row, to_json(struct_pack({record})) as _record, {texts}
+            from incoming
+        ),
+        typed as (
+            select *, {typed} from texts
+        ),
+        keyed as (
+            select
+                typed.*{lookup_select},
+                row_number() over (partition by {key_columns} order by typed._source_row) as _key_occurrence,
+                min(typed._source_row) over (partition by {key_columns}) as _key_first_row
+            from typed
+            {' '.join(joins)}
+        ),
+        final as (
+            select *, list_filter([{', '.join(reasons)}], lambda reason: reason is not null) as _reasons
+            from keyed
+        )
+        select * from final
+    """

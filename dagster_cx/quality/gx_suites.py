@@ -1,0 +1,124 @@
+"""Run the Great Expectations suites stored in `expectations/` against DuckDB tables.
+
+GX 1.x has no DuckDB datasource, and its SQL datasource through duckdb-engine has known
+bugs, so each suite validates a pandas DataFrame holding only the columns it names, read
+with DuckDB. Suites are GX's own JSON format plus a `meta` block saying which table they
+check, which Dagster asset that is, and SQL for the run-time parameters (row counts that
+must reconcile with another table).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+import great_expectations as gx  # noqa: E402  (must follow the analytics opt-out)
+
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+COLUMN_ARGUMENTS = ("column", "column_A", "column_B")
+COLUMN_LIST_ARGUMENTS = ("column_list",)
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """One stored suite: the GX suite JSON and where it applies."""
+
+    name: str
+    relation: str  # schema.table in the warehouse
+    asset_key: tuple[str, ...]
+    parameters: dict[str, str]  # name -> SQL returning one number
+    suite_json: dict[str, Any]
+    path: Path
+
+    @property
+    def columns(self) -> list[str]:
+        """Columns the expectations read, in first-mention order; the only ones fetched."""
+        names: list[str] = []
+        for expectation in self.suite_json["expectations"]:
+            kwargs = expectation.get("kwargs", {})
+            found = [kwargs[a] for a in COLUMN_ARGUMENTS if a in kwargs]
+            found += [c for a in COLUMN_LIST_ARGUMENTS for c in kwargs.get(a, [])]
+            names += [c for c in found if c not in names]
+        return names
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    success: bool
+    rows: int
+    evaluated: int
+    failures: list[dict[str, Any]]
+
+
+def load_suites(directory: Path) -> list[SuiteSpec]:
+    """Every `*.json` suite in the folder, sorted by file name."""
+    specs = []
+    for path in sorted(directory.glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        meta = document.get("meta", {})
+        try:
+            specs.append(
+                SuiteSpec(
+                    name=document["name"],
+                    relation=meta["relation"],
+                    asset_key=tuple(meta["dagster_asset_key"]),
+                    parameters=meta.get("parameters", {}),
+                    suite_json=document,
+                    path=path,
+                )
+            )
+        except KeyError as missing:
+            raise ValueError(
+                f"Expectation suite {path} lacks {missing}: give it a name and meta.relation and "
+                "meta.dagster_asset_key (see expectations/README.md)."
+            ) from None
+    return specs
+
+
+def run_suite(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> SuiteOutcome:
+    """Validate the suite's table; parameters are computed from the warehouse first."""
+    parameters = {name: con.execute(sql).fetchall()[0][0] for name, sql in spec.parameters.items()}
+    columns = ", ".join(f'"{c}"' for c in spec.columns) or "1 as _row"
+    frame = con.execute(f"select {columns} from {spec.relation}").df()
+
+    context = gx.get_context(mode="ephemeral")
+    suite = context.suites.add(gx.ExpectationSuite(**_suite_arguments(spec.suite_json)))
+    batch = (
+        context.data_sources.add_pandas(f"{spec.name}_source")
+        .add_dataframe_asset(spec.relation)
+        .add_batch_definition_whole_dataframe("whole_table")
+    )
+    validation = context.validation_definitions.add(gx.ValidationDefinition(name=spec.name, data=batch, suite=suite))
+    result = validation.run(
+        batch_parameters={"dataframe": frame}, expectation_parameters=parameters, result_format="SUMMARY"
+    )
+    failures = [
+        {
+            "expectation": r.expectation_config.type,
+            "kwargs": {k: v for k, v in r.expectation_config.kwargs.items() if k != "batch_id"},
+            "observed": _jsonable(r.result.get("observed_value")),
+            "unexpected_count": r.result.get("unexpected_count"),
+            "examples": _jsonable(r.result.get("partial_unexpected_list", [])[:5]),
+            "error": (r.exception_info or {}).get("exception_message"),
+        }
+        for r in result.results
+        if not r.success
+    ]
+    return SuiteOutcome(success=bool(result.success), rows=len(frame), evaluated=len(result.results), failures=failures)
+
+
+def _suite_arguments(document: dict[str, Any]) -> dict[str, Any]:
+    return {"name": document["name"], "expectations": document["expectations"]}
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))

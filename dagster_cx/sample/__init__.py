@@ -1,0 +1,1 @@
+"""Seeded generator of realistic sample data in the raw contract's shape."""

@@ -1,0 +1,34 @@
+"""Where the pipeline reads and writes, from environment variables with repo-local defaults.
+
+Dagster and the dbt profile both read CX_DATA_DIR and CX_WAREHOUSE. dbt runs as a subprocess
+whose working directory is the dbt project, so a relative path would name another file
+there: `pin_environment` makes both absolute before any subprocess starts.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+DEFAULT_DATA_DIR = REPO_ROOT / "data" / "sample"
+DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse" / "cx.duckdb"
+
+
+def data_dir() -> Path:
+    """Folder of raw files, one sub-folder per entity (CX_DATA_DIR)."""
+    return Path(os.environ.get("CX_DATA_DIR") or DEFAULT_DATA_DIR).expanduser().resolve()
+
+
+def warehouse_path() -> Path:
+    """The DuckDB file the pipeline writes (CX_WAREHOUSE)."""
+    return Path(os.environ.get("CX_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser().resolve()
+
+
+def pin_environment() -> None:
+    """Export absolute CX_DATA_DIR and CX_WAREHOUSE so every subprocess sees the same files."""
+    os.environ["CX_DATA_DIR"] = str(data_dir())
+    os.environ["CX_WAREHOUSE"] = str(warehouse_path())
+    warehouse_path().parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,21 @@
+{#- Continuous percentile (linear interpolation between order statistics, like numpy's default). -#}
+{% macro percentile_cont(column, fraction) -%}
+    {{ return(adapter.dispatch('percentile_cont', 'cx_warehouse')(column, fraction)) }}
+{%- endmacro %}
+
+{% macro default__percentile_cont(column, fraction) -%}
+    quantile_cont(cast({{ column }} as double), {{ fraction }})
+{%- endmacro %}
+
+{#- A ratio that is null, not an error, when its denominator is zero (an empty group). -#}
+{% macro safe_ratio(numerator, denominator, scale=1) -%}
+    ({{ scale }} * cast({{ numerator }} as double) / nullif({{ denominator }}, 0))
+{%- endmacro %}
+
+{#- A 0-100 score from an answer on a scale, flipped for reverse-coded items. -#}
+{% macro rescale_to_100(value, scale_min, scale_max, is_reverse_coded) -%}
+    (100.0 * case
+        when {{ is_reverse_coded }} then ({{ scale_max }} - {{ value }})
+        else ({{ value }} - {{ scale_min }})
+    end / ({{ scale_max }} - {{ scale_min }}))
+{%- endmacro %}

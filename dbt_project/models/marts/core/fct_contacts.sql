@@ -1,0 +1,80 @@
+with
+
+contacts as (
+    select * from {{ ref('stg_cx__contacts') }}
+),
+
+repeats as (
+    select * from {{ ref('int_contacts_repeat_contacts') }}
+),
+
+customers as (
+    select * from {{ ref('stg_cx__customers') }}
+),
+
+channels as (
+    select * from {{ ref('channels') }}
+),
+
+measured as (
+    select
+        contacts.contact_id,
+        contacts.customer_id,
+        coalesce(customers.customer_segment, 'unknown') as customer_segment,
+        contacts.channel,
+        contacts.queue,
+        contacts.agent_id,
+        contacts.contact_reason,
+        contacts.contact_status,
+        contacts.created_at,
+        {{ reporting_date('contacts.created_at') }} as created_date,
+        contacts.queue_entered_at,
+        contacts.first_replied_at,
+        contacts.first_resolved_at,
+        contacts.resolved_at,
+        contacts.closed_at,
+        contacts.is_abandoned,
+        contacts.reopen_count,
+        contacts.talk_seconds,
+        contacts.hold_seconds,
+        contacts.after_contact_work_seconds,
+        coalesce(channels.is_real_time, false) as is_real_time_channel,
+        contacts.queue_entered_at is not null as entered_queue,
+        contacts.is_abandoned
+            and contacts.queue_entered_at is not null
+            and {{ seconds_between('contacts.queue_entered_at', 'contacts.closed_at') }}
+                < {{ var('cx_short_abandon_seconds') }} as is_short_abandon,
+        not contacts.is_abandoned and contacts.first_replied_at is not null as is_handled,
+        {{ seconds_between('contacts.queue_entered_at', 'contacts.first_replied_at') }} as queue_wait_seconds,
+        {{ minutes_between('contacts.created_at', 'contacts.first_replied_at') }}
+            as first_reply_time_calendar_minutes,
+        {{ minutes_between('contacts.created_at', 'contacts.first_resolved_at') }}
+            as first_resolution_time_calendar_minutes,
+        {{ minutes_between('contacts.created_at', 'contacts.resolved_at') }}
+            as full_resolution_time_calendar_minutes,
+        coalesce(repeats.repeat_contacts_within_window, 0) as repeat_contacts_within_window
+    from contacts
+    left join repeats
+        on contacts.contact_id = repeats.contact_id
+    left join customers
+        on contacts.customer_id = customers.customer_id
+    left join channels
+        on contacts.channel = channels.channel
+),
+
+final as (
+    select
+        *,
+        entered_queue and not coalesce(is_short_abandon, false) as is_offered,
+        case when is_handled then talk_seconds + hold_seconds + after_contact_work_seconds end as handle_seconds,
+        coalesce(queue_wait_seconds <= {{ var('cx_service_level_seconds') }}, false)
+            and is_handled as is_answered_within_service_level,
+        resolved_at is not null as is_resolved,
+        case
+            when resolved_at is null or is_abandoned then null
+            else reopen_count = 0 and repeat_contacts_within_window = 0
+        end as is_first_contact_resolution
+    from measured
+)
+
+select * from final

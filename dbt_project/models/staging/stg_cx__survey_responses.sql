@@ -1,0 +1,25 @@
+with
+
+source as (
+    select * from {{ source('raw', 'survey_responses') }}
+),
+
+renamed as (
+    select
+        response_id,
+        survey_id,
+        survey_kind,
+        customer_id,
+        contact_id,
+        channel,
+        touchpoint_id,
+        journey_stage,
+        language as response_language,
+        sent_at,
+        answered_at,
+        _loaded_at as loaded_at
+    from source
+    {{ latest_version('response_id') }}
+)
+
+select * from renamed
