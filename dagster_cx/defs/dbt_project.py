@@ -1,21 +1,37 @@
-"""The dbt project handle, shared by the dbt assets, the resources and the CLI."""
+"""The dbt project handle and CLI resource, shared by the dbt assets, the resources and the CLI."""
 
 from __future__ import annotations
 
-from dagster_dbt import DbtProject
+import shutil
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
 
 from dagster_cx import settings
 
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python, so an un-activated virtualenv still finds it."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_cli() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
 
 
 def ensure_manifest(force: bool = False) -> None:
     """Parse the dbt project (writes target/manifest.json) unless a manifest exists already.
 
     Dagster builds the dbt assets from the manifest at import time, so a fresh clone needs
-    one parse before `dagster_cx.definitions` can load.
+    one parse before `dagster_cx.definitions` can load; `force` picks up edited models.
     """
     if force or not dbt_project.manifest_path.exists():
         settings.pin_environment()
-        dbt_project.preparer.prepare(dbt_project)
+        dbt_cli().cli(["parse", "--quiet"]).wait()
+
+
+ensure_manifest()

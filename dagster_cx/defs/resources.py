@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DbtCliResource
 
 from dagster_cx import settings, warehouse
-from dagster_cx.defs.dbt_project import dbt_project
+from dagster_cx.defs.dbt_project import dbt_cli
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -37,16 +34,10 @@ class RawFilesResource(dg.ConfigurableResource):
         return Path(self.data_dir)
 
 
-def _dbt_executable() -> str:
-    """The dbt installed beside this Python, so an un-activated virtualenv still finds it."""
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
-
-
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     settings.pin_environment()
     return {
         "warehouse": WarehouseResource(database=str(settings.warehouse_path())),
         "raw_files": RawFilesResource(data_dir=str(settings.data_dir())),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
+        "dbt": dbt_cli(),
     }

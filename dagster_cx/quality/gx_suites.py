@@ -21,6 +21,7 @@ import duckdb
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402  (must follow the analytics opt-out)
+from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
@@ -91,6 +92,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> SuiteOutcome:
     frame = con.execute(f"select {columns} from {spec.relation}").df()
 
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # one bar per metric floods logs
     suite = context.suites.add(gx.ExpectationSuite(**_suite_arguments(spec.suite_json)))
     batch = (
         context.data_sources.add_pandas(f"{spec.name}_source")

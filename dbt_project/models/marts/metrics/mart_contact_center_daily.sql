@@ -15,7 +15,7 @@ daily as (
         cast(sum(case when is_handled then 1 else 0 end) as bigint) as contacts_handled,
         cast(sum(case when is_offered and is_abandoned then 1 else 0 end) as bigint) as contacts_abandoned,
         cast(sum(case when is_short_abandon then 1 else 0 end) as bigint) as contacts_short_abandoned,
-        sum(case when is_offered and is_answered_within_service_level then 1 else 0 end)
+        cast(sum(case when is_offered and is_answered_within_service_level then 1 else 0 end) as bigint)
             as contacts_answered_within_service_level,
         count(first_reply_time_calendar_minutes) as first_replies,
         {{ percentile_cont('first_reply_time_calendar_minutes', 0.5) }}
@@ -26,7 +26,8 @@ daily as (
         {{ percentile_cont('full_resolution_time_calendar_minutes', 0.5) }}
             as full_resolution_time_median_minutes,
         cast(sum(handle_seconds) as bigint) as handle_seconds_sum,
-        cast(sum(case when is_first_contact_resolution is not null then 1 else 0 end) as bigint) as fcr_eligible_contacts,
+        cast(sum(case when is_first_contact_resolution is not null then 1 else 0 end) as bigint)
+            as fcr_eligible_contacts,
         cast(sum(case when is_first_contact_resolution then 1 else 0 end) as bigint) as first_contact_resolutions,
         cast(sum(reopen_count) as bigint) as reopens
     from contacts

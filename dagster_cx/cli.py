@@ -1,0 +1,107 @@
+"""`cx-warehouse`: build the warehouse from the command line, generate sample data, show numbers."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Materialise every asset and run every check, in-process, then print the headline numbers."""
+    if args.data_dir:
+        os.environ["CX_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    if args.warehouse:
+        os.environ["CX_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+    from dagster_cx import settings
+
+    settings.pin_environment()
+    print(f"Raw data:  {settings.data_dir()}\nWarehouse: {settings.warehouse_path()}\nParsing the dbt project ...", flush=True)
+    from dagster_cx.defs.dbt_project import ensure_manifest
+
+    ensure_manifest(force=True)
+
+    import dagster as dg
+
+    from dagster_cx.definitions import defs
+
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    job = defs.resolve_job_def("cx_full_build")
+    result = job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
+    )
+    problems = _problems(result)
+    if problems or not result.success:
+        print("\nThe build did not complete:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(
+            "Nothing downstream of a failed step or blocking check was built. Fix the input (quarantined rows are in "
+            "raw.quarantine with their reasons), then re-run: loaded files are skipped, so a re-run is safe.",
+            file=sys.stderr,
+        )
+        return 1
+    return _summary(args)
+
+
+def _problems(result) -> list[str]:
+    problems = []
+    for event in result.all_events:
+        data = event.event_specific_data
+        if event.event_type_value == "STEP_FAILURE":
+            cause = data.error.cause.message if data.error.cause else data.error.message
+            problems.append(f"step {event.step_key} failed: {cause.strip().splitlines()[0]}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION" and not data.passed:
+            problems.append(f"check {data.asset_check_key.to_user_string()} failed: {data.description or ''}")
+    return problems
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from dagster_cx import settings, summary, warehouse
+
+    path = Path(args.warehouse).resolve() if getattr(args, "warehouse", None) else settings.warehouse_path()
+    if not path.exists():
+        print(f"No warehouse at {path}: run `cx-warehouse run` first.", file=sys.stderr)
+        return 1
+    with warehouse.connect(path, read_only=True) as con:
+        print(f"\nWarehouse: {path}\n{summary.render(con)}")
+    print("\nBrowse assets, runs and checks: `dagster dev` (then open http://localhost:3000).")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from dagster_cx.sample.generator import generate
+
+    generate(Path(args.out), size=args.size, seed=args.seed, progress=lambda line: print(line, flush=True))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cx-warehouse", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="ingest, build every model, run every check, print headline numbers")
+    run.add_argument("--data-dir", help="raw files (default: CX_DATA_DIR or the bundled sample)")
+    run.add_argument("--warehouse", help="DuckDB file to write (default: CX_WAREHOUSE or data/warehouse/cx.duckdb)")
+    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run.set_defaults(handler=_run)
+
+    show = commands.add_parser("summary", help="print the headline numbers of a built warehouse")
+    show.add_argument("--warehouse", help="DuckDB file (default: CX_WAREHOUSE or data/warehouse/cx.duckdb)")
+    show.set_defaults(handler=_summary)
+
+    gen = commands.add_parser("generate", help="write deterministic sample raw data in the contract's shape")
+    gen.add_argument("--out", required=True, help="folder to write (one sub-folder per entity)")
+    gen.add_argument("--size", default="sample", help="sample, S, M or L")
+    gen.add_argument("--seed", type=int, default=20260101)
+    gen.set_defaults(handler=_generate)
+
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
