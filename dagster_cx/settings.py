@@ -15,6 +15,8 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DEFAULT_DATA_DIR = REPO_ROOT / "data" / "sample"
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse" / "cx.duckdb"
+# DuckDB names a database after its file, so `raw.duckdb` would make `raw.contacts` ambiguous.
+RESERVED_FILE_STEMS = {"raw", "staging", "intermediate", "marts", "reference", "main"}
 
 
 def data_dir() -> Path:
@@ -24,7 +26,13 @@ def data_dir() -> Path:
 
 def warehouse_path() -> Path:
     """The DuckDB file the pipeline writes (CX_WAREHOUSE)."""
-    return Path(os.environ.get("CX_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser().resolve()
+    path = Path(os.environ.get("CX_WAREHOUSE") or DEFAULT_WAREHOUSE).expanduser().resolve()
+    if path.stem in RESERVED_FILE_STEMS:
+        raise ValueError(
+            f"CX_WAREHOUSE={path}: a DuckDB file named '{path.stem}' clashes with the warehouse's "
+            f"'{path.stem}' schema; name it otherwise, e.g. {path.with_stem('cx_warehouse')}."
+        )
+    return path
 
 
 def pin_environment() -> None:

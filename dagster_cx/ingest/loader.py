@@ -205,6 +205,14 @@ def _read_into_incoming(con: duckdb.DuckDBPyConnection, entity: Entity, path: Pa
                 """,
                 [str(path)],
             )
+            encoding_errors = con.execute(
+                "select min(line) from incoming_rejects where error_type = 'INVALID ENCODING'"
+            ).fetchall()[0][0]
+            if encoding_errors is not None:
+                raise FileLoadError(
+                    _cannot_load(path, entity, f"Invalid unicode on line {encoding_errors}: the file is not UTF-8; "
+                                 "re-export it as UTF-8")
+                )
             con.execute(
                 """
                 create or replace temp table rejected_lines as

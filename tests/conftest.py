@@ -1,0 +1,47 @@
+"""Shared fixtures: warehouses built once per session by the real pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.pipeline import failed_checks, run_pipeline
+
+FIXTURES = Path(__file__).parent / "fixtures"
+HANDMADE = FIXTURES / "handmade"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = REPO_ROOT / "data" / "sample"
+
+
+def _build(data_dir: Path, warehouse: Path) -> Path:
+    result = run_pipeline(data_dir, warehouse)
+    assert result.success and not failed_checks(result), f"pipeline failed: {failed_checks(result)}"
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def handmade_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hand-made fixture (tests/fixtures/handmade), whose mart values are computed by hand."""
+    return _build(HANDMADE, tmp_path_factory.mktemp("handmade") / "cx.duckdb")
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample (data/sample), with its planted bad rows."""
+    return _build(SAMPLE, tmp_path_factory.mktemp("sample") / "cx.duckdb")
+
+
+@pytest.fixture
+def handmade_db(handmade_warehouse: Path):
+    con = duckdb.connect(str(handmade_warehouse), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def sample_db(sample_warehouse: Path):
+    con = duckdb.connect(str(sample_warehouse), read_only=True)
+    yield con
+    con.close()

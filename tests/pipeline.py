@@ -1,0 +1,61 @@
+"""Run the real pipeline (Dagster + dbt + DuckDB + GX) against a chosen data folder and warehouse."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+
+
+@contextmanager
+def pipeline_environment(data_dir: Path, warehouse: Path) -> Iterator[None]:
+    """Point Dagster and the dbt subprocess at the given files for the duration."""
+    saved = {k: os.environ.get(k) for k in ("CX_DATA_DIR", "CX_WAREHOUSE")}
+    os.environ["CX_DATA_DIR"] = str(data_dir)
+    os.environ["CX_WAREHOUSE"] = str(warehouse)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_pipeline(data_dir: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
+    """Materialise every asset and run every check, exactly as the `cx_full_build` job does."""
+    from dagster_cx.defs.dbt import dbt_marts, dbt_staging
+    from dagster_cx.defs.ingest import raw_assets, raw_checks
+    from dagster_cx.defs.quality import gx_checks
+    from dagster_cx.defs.resources import build_resources
+
+    with pipeline_environment(data_dir, warehouse):
+        return dg.materialize(
+            [*raw_assets, dbt_staging, dbt_marts, *raw_checks, *gx_checks],
+            resources=build_resources(),
+            instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False,
+        )
+
+
+def materialized_keys(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {
+        event.asset_key.to_user_string()
+        for event in result.all_events
+        if event.event_type_value == "ASSET_MATERIALIZATION"
+    }
+
+
+def failed_checks(result: dg.ExecuteInProcessResult, severity: str = "ERROR") -> set[str]:
+    """Checks that failed at the given severity (dbt tests configured `warn` fail at WARN)."""
+    return {
+        event.event_specific_data.asset_check_key.to_user_string()
+        for event in result.all_events
+        if event.event_type_value == "ASSET_CHECK_EVALUATION"
+        and not event.event_specific_data.passed
+        and event.event_specific_data.severity.value == severity
+    }

@@ -1,0 +1,220 @@
+"""Ingestion: every row read ends loaded or quarantined with its reasons; re-loads add nothing."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from dagster_cx.contract import CONTACTS, ENTITIES, ENTITIES_BY_NAME, QUESTIONS, SURVEY_ANSWERS, SURVEY_RESPONSES
+from dagster_cx.ingest.loader import FileLoadError, ensure_raw_schema, load_entity, load_file
+from dagster_cx.warehouse import connect
+
+HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
+CONTACT_HEADER = ",".join(CONTACTS.column_names)
+GOOD_CONTACT = "c1,u1,phone,pl,a1,billing,2026-03-29T01:59:00+01:00,,,,,,100,10,20,false,closed,0"
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    with connect(tmp_path / "cx.duckdb") as connection:
+        ensure_raw_schema(connection, ENTITIES)
+        yield connection
+
+
+def _write(data_dir: Path, entity: str, name: str, text: str) -> Path:
+    folder = data_dir / entity
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _quarantine(con) -> list[tuple[str, str]]:
+    return con.execute("select record->>'contact_id', reason from raw.quarantine order by _source_row").fetchall()
+
+
+def _contact(**overrides: str) -> str:
+    values = dict(zip(CONTACTS.column_names, GOOD_CONTACT.split(","), strict=True))
+    values.update(overrides)
+    return ",".join(values[c] for c in CONTACTS.column_names)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"created_at": "2026-02-30 25:00"}, "created_at is not a valid timestamptz: 2026-02-30 25:00"),
+        ({"created_at": "2026-03-29 01:59:00"}, "created_at has no UTC offset: 2026-03-29 01:59:00"),
+        ({"contact_id": ""}, "contact_id is missing"),
+        ({"channel": "fax"}, "channel 'fax' is not one of phone, chat, email"),
+        ({"talk_seconds": "-5"}, "talk_seconds -5 is below the minimum 0"),
+        ({"talk_seconds": "ten"}, "talk_seconds is not a valid integer: ten"),
+        ({"is_abandoned": "maybe"}, "is_abandoned is not a valid boolean: maybe"),
+        ({"resolved_at": "2026-03-29T00:30:00+01:00"}, "resolved_at is before first_resolved_at or created_at"),
+        ({"status": "lost"}, "status 'lost' is not one of"),
+        ({"is_abandoned": "true", "first_replied_at": "2026-03-29T02:30:00+01:00"}, "an abandoned contact cannot have a reply"),
+    ],
+)
+def test_contract_breaking_row_is_quarantined_with_its_reason(con, tmp_path, overrides, reason):
+    _write(tmp_path, "contacts", "c.csv", f"{CONTACT_HEADER}\nc0,u1,chat,pl,a1,billing,2026-03-01T10:00:00Z,,,,,,,,,false,open,\n{_contact(**overrides)}\n")
+    result = load_entity(con, CONTACTS, tmp_path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
+    [(_, quarantined_reason)] = _quarantine(con)
+    assert reason in quarantined_reason
+
+
+def test_every_reason_of_a_row_is_listed(con, tmp_path):
+    _write(tmp_path, "contacts", "c.csv", f"{CONTACT_HEADER}\n{_contact(channel='fax', talk_seconds='-1', created_at='x')}\n")
+    load_entity(con, CONTACTS, tmp_path)
+    [reasons] = con.execute("select reasons from raw.quarantine").fetchall()[0]
+    assert len(reasons) == 3
+
+
+def test_duplicate_key_in_a_file_quarantines_the_later_row(con, tmp_path):
+    _write(tmp_path, "contacts", "c.csv", f"{CONTACT_HEADER}\n{GOOD_CONTACT}\n{_contact(customer_id='u2')}\n")
+    result = load_entity(con, CONTACTS, tmp_path)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    assert con.execute("select customer_id from raw.contacts").fetchall() == [("u1",)]
+    assert "duplicate key c1 in this file (first at row 1)" in _quarantine(con)[0][1]
+
+
+def test_malformed_csv_line_is_quarantined_not_dropped(con, tmp_path):
+    _write(tmp_path, "contacts", "c.csv", f"{CONTACT_HEADER}\n{GOOD_CONTACT}\n{_contact(contact_id='c2')},extra\nc3,u1\n")
+    result = load_entity(con, CONTACTS, tmp_path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 1, 2)
+    reasons = [r for _, r in _quarantine(con)]
+    assert all(r.startswith("malformed CSV line") for r in reasons)
+
+
+def test_reloading_the_same_content_adds_nothing(con, tmp_path):
+    first = _write(tmp_path, "contacts", "a.csv", f"{CONTACT_HEADER}\n{GOOD_CONTACT}\n{_contact(contact_id='c2', channel='fax')}\n")
+    load_entity(con, CONTACTS, tmp_path)
+    shutil.copy(first, first.with_name("a_copy.csv"))  # same bytes under a new name
+    again = load_entity(con, CONTACTS, tmp_path)
+    assert again.files_skipped == 2 and again.rows_read == 0
+    assert con.execute("select count(*) from raw.contacts").fetchall() == [(1,)]
+    assert con.execute("select count(*) from raw.quarantine").fetchall() == [(1,)]
+    assert con.execute("select count(*) from raw._file_loads").fetchall() == [(1,)]
+
+
+def test_new_file_adds_only_its_rows_and_counts_reconcile(con, tmp_path):
+    _write(tmp_path, "contacts", "a.csv", f"{CONTACT_HEADER}\n{GOOD_CONTACT}\n")
+    load_entity(con, CONTACTS, tmp_path)
+    _write(tmp_path, "contacts", "b.csv", f"{CONTACT_HEADER}\n{_contact(contact_id='c2')}\n{_contact(contact_id='c3', channel='x')}\n")
+    result = load_entity(con, CONTACTS, tmp_path)
+    assert (result.files_loaded, result.files_skipped, result.rows_loaded, result.rows_quarantined) == (1, 1, 1, 1)
+    logged = con.execute(
+        "select sum(rows_read), sum(rows_loaded), sum(rows_quarantined) from raw._file_loads"
+    ).fetchall()[0]
+    actual = (
+        con.execute("select count(*) from raw.contacts").fetchall()[0][0],
+        con.execute("select count(*) from raw.quarantine").fetchall()[0][0],
+    )
+    assert logged == (3, 2, 1) and actual == (2, 1)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"contact_id,customer_id\nc1,u1\n", "missing column(s) channel"),
+        (CONTACT_HEADER.encode() + b"\n" + GOOD_CONTACT.replace("pl", "\xff\xfe").encode("latin-1") + b"\n", "Invalid unicode"),
+        (b"", "Cannot load"),
+    ],
+)
+def test_unreadable_file_fails_loudly_and_loads_nothing(con, tmp_path, content, problem):
+    folder = tmp_path / "contacts"
+    folder.mkdir()
+    (folder / "bad.csv").write_bytes(content)
+    _write(tmp_path, "contacts", "good.csv", f"{CONTACT_HEADER}\n{GOOD_CONTACT}\n")
+    result = load_entity(con, CONTACTS, tmp_path)
+    assert list(result.failures) == ["contacts/bad.csv"]
+    message = result.failures["contacts/bad.csv"]
+    assert "bad.csv" in message and problem in message and "re-run" in message
+    # The good file still loads; nothing of the bad one does, and it is not logged as loaded.
+    assert result.rows_loaded == 1
+    assert con.execute("select count(*) from raw._file_loads").fetchall() == [(1,)]
+    assert con.execute("select count(*) from raw.quarantine").fetchall() == [(0,)]
+
+
+def test_parquet_input_with_native_types_and_multilingual_text(con, tmp_path):
+    folder = tmp_path / "survey_responses"
+    folder.mkdir()
+    for entity in (QUESTIONS, SURVEY_RESPONSES):
+        src = HANDMADE / entity.name / f"{entity.name}.csv"
+        if entity is QUESTIONS:
+            _write(tmp_path, entity.name, src.name, src.read_text(encoding="utf-8"))
+        else:
+            frame = pd.read_csv(src, dtype=str)
+            frame["answered_at"] = pd.to_datetime(frame["answered_at"], utc=True, format="ISO8601")
+            frame.to_parquet(folder / "responses.parquet", index=False)
+    answers = pd.DataFrame(
+        {
+            "response_id": ["r0", "r0", "r9", "r_missing"],
+            "question_id": ["q_nps", "q_comment", "q_nps", "q_nps"],
+            "answer_value": [0.0, None, 9.5, 3.0],
+            "answer_text": [None, "Żółć i ёлка — ok", None, None],
+        }
+    )
+    (tmp_path / "survey_answers").mkdir()
+    answers.to_parquet(tmp_path / "survey_answers" / "answers.parquet", index=False)
+    for entity in (QUESTIONS, SURVEY_RESPONSES, SURVEY_ANSWERS):
+        load_entity(con, entity, tmp_path)
+    assert con.execute("select count(*) from raw.survey_responses").fetchall() == [(10,)]
+    text = con.execute("select answer_text from raw.survey_answers where question_id = 'q_comment'").fetchall()
+    assert text == [("Żółć i ёлка — ok",)]
+    reasons = dict(con.execute("select record->>'response_id', reason from raw.quarantine").fetchall())
+    assert reasons == {
+        "r9": "nps, csat, ces and emotion answers must be whole points of the scale",
+        "r_missing": "unknown response_id (no loaded survey response)",
+    }
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("r1,q_nps,11,", "answer_value outside the question's scale"),
+        ("r1,q_nope,3,", "unknown question_id (not in the question catalog)"),
+        ("r1,q_emotion,2,happiness", "emotion answer_text must be one of Plutchik's eight primary emotions"),
+        ("r1,q_csat,,", "answer has neither a value nor a text"),
+        ("r1,q_ces,,very easy", "a scored question needs answer_value"),
+    ],
+)
+def test_answer_rules_use_the_question_catalog(con, tmp_path, row, reason):
+    _write(tmp_path, "questions", "q.csv", (HANDMADE / "questions" / "questions.csv").read_text(encoding="utf-8"))
+    _write(tmp_path, "survey_responses", "r.csv",
+           ",".join(SURVEY_RESPONSES.column_names) + "\nr1,s1,relationship,u1,,web,,,en,,2026-01-01T10:00:00Z\n")
+    _write(tmp_path, "survey_answers", "a.csv", "response_id,question_id,answer_value,answer_text\n" + row + "\n")
+    for entity in (QUESTIONS, SURVEY_RESPONSES, SURVEY_ANSWERS):
+        load_entity(con, entity, tmp_path)
+    [(quarantined_reason,)] = con.execute("select reason from raw.quarantine").fetchall()
+    assert reason in quarantined_reason
+
+
+def test_question_catalog_rejects_a_headline_measure_on_another_scale(con, tmp_path):
+    header = ",".join(QUESTIONS.column_names)
+    _write(tmp_path, "questions", "q.csv", f"{header}\nq_nps5,Recommend?,nps,,1,5,false\nq_f,Fair?,force,enjoyment,1,5,false\nq_p,Fair?,pillar,fairness,1,5,false\n")
+    load_entity(con, QUESTIONS, tmp_path)
+    reasons = dict(con.execute("select record->>'question_id', reason from raw.quarantine").fetchall())
+    assert "nps must be on 0-10" in reasons["q_nps5"]
+    assert reasons["q_p"] == "construct must name a Force for measure force, a Pillar for measure pillar, and be empty otherwise"
+    assert "q_f" not in reasons
+
+
+def test_a_failed_load_leaves_no_partial_rows(tmp_path):
+    """A file's rows, quarantine and log entry commit together or not at all."""
+    database = tmp_path / "cx.duckdb"
+    with connect(database) as connection:
+        ensure_raw_schema(connection, ENTITIES)
+        connection.execute("drop table raw.quarantine")  # make the second write of the file fail
+        path = _write(tmp_path, "contacts", "c.csv", f"{CONTACT_HEADER}\n{GOOD_CONTACT}\n{_contact(contact_id='c2', channel='x')}\n")
+        with pytest.raises(duckdb.Error):
+            load_file(connection, CONTACTS, path, tmp_path)
+        assert connection.execute("select count(*) from raw.contacts").fetchall() == [(0,)]
+        assert connection.execute("select count(*) from raw._file_loads").fetchall() == [(0,)]
+
+
+def test_every_entity_has_a_folder_in_the_handmade_fixture():
+    assert {p.name for p in HANDMADE.iterdir()} == set(ENTITIES_BY_NAME)
