@@ -1,0 +1,60 @@
+"""The Dagster graph and the dbt docs: snapshot of what exists, and every column documented."""
+
+from __future__ import annotations
+
+import json
+
+from dagster_cx.definitions import defs
+from dagster_cx.defs.dbt_project import dbt_project
+
+EXPECTED_ASSETS = {
+    *(f"raw/{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers")),
+    "reference/channels",
+    *(f"staging/stg_cx__{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers")),
+    "intermediate/int_survey_answers_scored",
+    "intermediate/int_survey_responses_scored",
+    "intermediate/int_contacts_repeat_contacts",
+    *(f"marts/{m}" for m in ("dim_customers", "dim_channels", "dim_dates", "fct_contacts", "fct_survey_responses",
+                             "mart_nps_daily", "mart_csat_daily", "mart_ces_daily", "mart_contact_center_daily")),
+}
+
+
+def test_asset_graph_snapshot():
+    graph = defs.resolve_asset_graph()
+    assert {k.to_user_string() for k in graph.get_all_asset_keys()} == EXPECTED_ASSETS
+    checks = {c.to_user_string() for c in graph.asset_check_keys}
+    assert {c for c in checks if ":gx_" in c} == {
+        "staging/stg_cx__contacts:gx_stg_contacts",
+        "staging/stg_cx__customers:gx_stg_customers",
+        "staging/stg_cx__survey_answers:gx_stg_survey_answers",
+        "staging/stg_cx__survey_responses:gx_stg_survey_responses",
+        "marts/fct_contacts:gx_fct_contacts",
+        "marts/fct_survey_responses:gx_fct_survey_responses",
+        "marts/mart_nps_daily:gx_mart_nps_daily",
+        "marts/mart_csat_daily:gx_mart_csat_daily",
+        "marts/mart_ces_daily:gx_mart_ces_daily",
+        "marts/mart_contact_center_daily:gx_mart_contact_center_daily",
+    }
+    assert {c for c in checks if c.endswith(":rows_reconcile")} == {f"{k}:rows_reconcile" for k in EXPECTED_ASSETS if k.startswith("raw/")}
+    assert sum(1 for c in checks if ":gx_" not in c and not c.endswith(":rows_reconcile")) > 40  # dbt tests
+    assert [j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")] == ["cx_full_build"]
+    assert [s.name for s in defs.schedules] == ["cx_full_build_schedule"]
+
+
+def test_gx_checks_are_blocking():
+    graph = defs.resolve_asset_graph()
+    for key in graph.asset_check_keys:
+        if ":gx_" in key.to_user_string() or key.name == "rows_reconcile":
+            assert graph.get_check_spec(key).blocking, key
+
+
+def test_every_model_and_column_is_documented(handmade_db):
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
+    assert len(models) == 19
+    for node in models:
+        assert node["description"].strip(), f"{node['name']} has no description"
+        documented = {name for name, column in node["columns"].items() if column["description"].strip()}
+        relation = f"{node['schema']}.{node['alias']}"
+        actual = {r[0] for r in handmade_db.execute(f"select column_name from (describe {relation})").fetchall()}
+        assert actual == documented, f"{relation}: undocumented {actual - documented}, stale {documented - actual}"

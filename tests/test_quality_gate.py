@@ -1,0 +1,99 @@
+"""The quality gate: Great Expectations suites block what lies downstream of a failure."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_cx import settings
+from dagster_cx.quality.gx_suites import load_suites, run_suite
+from tests.pipeline import failed_checks, materialized_keys, run_pipeline
+
+HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
+
+
+def test_failing_expectation_on_staged_data_blocks_the_marts(tmp_path, handmade_warehouse):
+    warehouse = tmp_path / "cx.duckdb"
+    shutil.copy(handmade_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        nps_before = con.execute("select sum(responses) from marts.mart_nps_daily").fetchall()
+        # A row the contract would quarantine, written straight into raw (a contract gap):
+        # answered a day before it was created.
+        con.execute(
+            """
+            insert into raw.contacts (contact_id, customer_id, channel, queue, contact_reason, created_at,
+                                      queue_entered_at, first_replied_at, is_abandoned, status,
+                                      _load_id, _source_file, _source_row, _loaded_at)
+            values ('c_bad', 'u1', 'phone', 'pl_support', 'billing', '2026-03-10 10:00:00+00',
+                    '2026-03-09 10:00:00+00', '2026-03-09 10:01:00+00', false, 'closed', 999, 'manual', 1, now())
+            """
+        )
+    result = run_pipeline(HANDMADE, warehouse)
+
+    assert not result.success
+    assert "staging/stg_cx__contacts:gx_stg_contacts" in failed_checks(result)
+    built = materialized_keys(result)
+    assert "staging/stg_cx__contacts" in built
+    assert not {key for key in built if key.startswith(("intermediate/", "marts/"))}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("select sum(responses) from marts.mart_nps_daily").fetchall() == nps_before
+        assert con.execute("select count(*) from marts.fct_contacts where contact_id = 'c_bad'").fetchall() == [(0,)]
+
+
+def test_rerunning_the_pipeline_adds_no_rows(tmp_path, handmade_warehouse):
+    warehouse = tmp_path / "cx.duckdb"
+    shutil.copy(handmade_warehouse, warehouse)
+    tables = ["raw.contacts", "raw.survey_answers", "raw.quarantine", "raw._file_loads", "marts.fct_contacts",
+              "marts.mart_nps_daily", "marts.mart_contact_center_daily"]
+
+    def counts() -> dict[str, int]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in tables}
+
+    before = counts()
+    result = run_pipeline(HANDMADE, warehouse)
+    assert result.success
+    assert counts() == before
+
+
+@pytest.fixture
+def toy_table():
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        """
+        create table marts.mart_nps_daily as
+        select * from (values
+            (date '2026-01-01', 10, 120.0, 50.0, 10.0),
+            (date '2026-01-02', 0, -20.0, 150.0, 0.0),
+            (null, 5, 0.0, 10.0, 10.0)
+        ) as t(date_day, responses, nps, promoter_pct, detractor_pct)
+        """
+    )
+    con.execute("create table marts.fct_survey_responses as select 9 as nps_score from range(15)")
+    yield con
+    con.close()
+
+
+def test_suite_reports_each_broken_expectation(toy_table):
+    [spec] = [s for s in load_suites(settings.EXPECTATIONS_DIR) if s.name == "mart_nps_daily"]
+    outcome = run_suite(toy_table, spec)
+    assert not outcome.success
+    failed = {f["expectation"]: f for f in outcome.failures}
+    assert failed["expect_column_values_to_be_between"]["unexpected_count"] >= 1
+    assert "expect_column_values_to_not_be_null" in failed
+    # responses sum to 15, as many as the NPS answers: the reconciliation passes.
+    assert "expect_column_sum_to_be_between" not in failed
+
+
+def test_every_stored_suite_names_a_real_asset_and_only_known_columns(handmade_db):
+    specs = load_suites(settings.EXPECTATIONS_DIR)
+    assert len(specs) >= 10
+    for spec in specs:
+        assert spec.relation == ".".join(spec.asset_key)
+        columns = {r[0] for r in handmade_db.execute(f"select column_name from (describe {spec.relation})").fetchall()}
+        assert set(spec.columns) <= columns, f"{spec.path.name} names columns {set(spec.columns) - columns}"
+        assert run_suite(handmade_db, spec).success, spec.name
