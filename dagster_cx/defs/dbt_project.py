@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -34,4 +35,6 @@ def ensure_manifest(force: bool = False) -> None:
         dbt_cli().cli(["parse", "--quiet"]).wait()
 
 
-ensure_manifest()
+# Under `dagster dev` re-parse on every load so edited models show up (what DbtProject's
+# prepare_if_dev does, but with the dbt beside this Python rather than the one on PATH).
+ensure_manifest(force=bool(os.environ.get("DAGSTER_IS_DEV_CLI")))

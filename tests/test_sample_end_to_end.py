@@ -1,0 +1,80 @@
+"""The README's main command on the bundled sample, and the generator behind the sample."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+
+from dagster_cx.sample.generator import generate
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = REPO_ROOT / "data" / "sample"
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dagster_cx.cli", *args], capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=900
+    )
+
+
+def test_cli_run_builds_the_sample_prints_headlines_and_reruns_idempotently(tmp_path):
+    warehouse = tmp_path / "cli.duckdb"
+    env = {**os.environ, "CX_WAREHOUSE": str(warehouse), "CX_DATA_DIR": str(SAMPLE)}
+    first = _cli("run", "--log-level", "WARNING", env=env)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert f"Warehouse: {warehouse}" in first.stdout
+    for name in ("nps ", "csat_pct", "ces_mean", "first_reply_time_median_minutes", "fcr_rate_pct", "service_level_pct"):
+        assert name in first.stdout
+
+    def counts() -> list[tuple]:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return con.execute(
+                "select (select count(*) from raw.contacts), (select count(*) from raw.quarantine), "
+                "(select count(*) from raw._file_loads), (select count(*) from marts.fct_survey_responses)"
+            ).fetchall()
+
+    before = counts()
+    second = _cli("run", "--log-level", "WARNING", env=env)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert counts() == before
+
+
+def test_cli_run_reports_an_unreadable_file_and_says_what_to_do(tmp_path):
+    data = tmp_path / "data"
+    (data / "contacts").mkdir(parents=True)
+    (data / "contacts" / "broken.csv").write_bytes(b"contact_id,customer_id\nc1,u1\n")
+    env = {**os.environ, "CX_WAREHOUSE": str(tmp_path / "cx.duckdb"), "CX_DATA_DIR": str(data)}
+    result = _cli("run", "--log-level", "ERROR", env=env)
+    assert result.returncode == 1
+    assert "broken.csv" in result.stderr and "missing column(s)" in result.stderr and "re-run" in result.stderr
+
+
+def test_every_planted_bad_row_is_quarantined_with_its_reason_and_counts_reconcile(sample_db):
+    manifest = json.loads((SAMPLE / "MANIFEST.json").read_text(encoding="utf-8"))
+    planted = [row for entity in manifest["entities"].values() for row in entity.get("bad_rows", [])]
+    assert len(planted) >= 10
+    quarantined = sample_db.execute("select entity, _source_file, reason from raw.quarantine").fetchall()
+    assert len(quarantined) == len(planted)
+    for row in planted:
+        matches = [q for q in quarantined if q[0] == row["entity"] and q[1] == row["file"] and row["reason_contains"] in q[2]]
+        assert matches, f"planted bad row not quarantined as expected: {row}"
+    for entity, spec in manifest["entities"].items():
+        read, loaded, quarantined_rows = sample_db.execute(
+            "select sum(rows_read), sum(rows_loaded), sum(rows_quarantined) from raw._file_loads where entity = ?", [entity]
+        ).fetchall()[0]
+        assert read == spec["rows"] == loaded + quarantined_rows
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_generator_is_deterministic_and_matches_the_bundled_sample(tmp_path):
+    generate(tmp_path / "a", size="sample")
+    assert _digests(tmp_path / "a") == _digests(SAMPLE)
