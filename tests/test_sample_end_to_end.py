@@ -78,3 +78,15 @@ def _digests(folder: Path) -> dict[str, str]:
 def test_generator_is_deterministic_and_matches_the_bundled_sample(tmp_path):
     generate(tmp_path / "a", size="sample")
     assert _digests(tmp_path / "a") == _digests(SAMPLE)
+
+
+def test_ingestion_asset_metadata_reports_reconciled_counts(sample_run):
+    _, result = sample_run
+    manifest = json.loads((SAMPLE / "MANIFEST.json").read_text(encoding="utf-8"))
+    for entity, spec in manifest["entities"].items():
+        [materialization] = result.asset_materializations_for_node(f"raw__{entity}")
+        metadata = {k: v.value for k, v in materialization.metadata.items()}
+        assert metadata["rows_read"] == spec["rows"] == metadata["rows_loaded"] + metadata["rows_quarantined"]
+        assert metadata["rows_quarantined"] == len(spec.get("bad_rows", []))
+        assert metadata["files_loaded"] == len(spec["files"])
+        assert sum(metadata["top_quarantine_reasons"].values()) >= metadata["rows_quarantined"]
