@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -32,7 +33,17 @@ def ensure_manifest(force: bool = False) -> None:
     """
     if force or not dbt_project.manifest_path.exists():
         settings.pin_environment()
-        dbt_cli().cli(["parse", "--quiet"]).wait()
+        # A plain subprocess: dagster-dbt's own CLI wrapper needs the manifest this creates.
+        completed = subprocess.run(
+            [dbt_executable(), "parse", "--quiet", "--project-dir", str(dbt_project.project_dir),
+             "--profiles-dir", str(dbt_project.profiles_dir)],
+            capture_output=True, text=True, check=False,
+        )
+        if completed.returncode != 0:
+            raise RuntimeError(
+                f"`dbt parse` failed in {dbt_project.project_dir}; fix the dbt project and retry:\n"
+                f"{completed.stdout}{completed.stderr}"
+            )
 
 
 # Under `dagster dev` re-parse on every load so edited models show up (what DbtProject's
