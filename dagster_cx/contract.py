@@ -89,10 +89,6 @@ class Entity:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
-    @property
-    def required_columns(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns if c.required)
-
 
 def _ts(name: str, description: str, required: bool = False) -> Column:
     return Column(name, "timestamptz", description, required=required, pattern=OFFSET_TIMESTAMP_PATTERN)
