@@ -1,4 +1,4 @@
-"""`cx-warehouse`: build the warehouse from the command line, generate sample data, show numbers."""
+"""`cx-warehouse`: build and publish the warehouse from the command line, generate sample data, show numbers."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ def _run(args: argparse.Namespace) -> int:
         os.environ["CX_DATA_DIR"] = str(Path(args.data_dir).resolve())
     if args.warehouse:
         os.environ["CX_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+    if args.published:
+        os.environ["CX_PUBLISHED"] = str(Path(args.published).resolve())
     from dagster_cx import settings
 
     settings.pin_environment()
@@ -68,6 +70,11 @@ def _summary(args: argparse.Namespace) -> int:
         return 1
     with warehouse.connect(path, read_only=True) as con:
         print(f"\nWarehouse: {path}\n{summary.render(con)}")
+    published = settings.published_path()
+    if published.exists():
+        from dagster_cx.publish.snapshot import parquet_dir_for
+
+        print(f"\nFor BI tools (read-only snapshot): {published}\n  and Parquet: {parquet_dir_for(published) / 'current'}")
     print("\nBrowse assets, runs and checks: `dagster dev` (then open http://localhost:3000).")
     return 0
 
@@ -86,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="ingest, build every model, run every check, print headline numbers")
     run.add_argument("--data-dir", help="raw files (default: CX_DATA_DIR or the bundled sample)")
     run.add_argument("--warehouse", help="DuckDB file to write (default: CX_WAREHOUSE or data/warehouse/cx.duckdb)")
+    run.add_argument("--published", help="snapshot for BI tools (default: CX_PUBLISHED or data/published/cx.duckdb)")
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     run.set_defaults(handler=_run)
 

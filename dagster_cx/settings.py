@@ -1,6 +1,7 @@
 """Where the pipeline reads and writes, from environment variables with repo-local defaults.
 
-Dagster and the dbt profile both read CX_DATA_DIR and CX_WAREHOUSE. dbt runs as a subprocess
+Dagster and the dbt profile both read CX_DATA_DIR and CX_WAREHOUSE; CX_PUBLISHED names the
+copy BI tools read. dbt runs as a subprocess
 whose working directory is the dbt project, so a relative path would name another file
 there: `pin_environment` makes both absolute before any subprocess starts.
 """
@@ -15,6 +16,7 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DEFAULT_DATA_DIR = REPO_ROOT / "data" / "sample"
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse" / "cx.duckdb"
+DEFAULT_PUBLISHED = REPO_ROOT / "data" / "published" / "cx.duckdb"
 # DuckDB names a database after its file, so `raw.duckdb` would make `raw.contacts` ambiguous.
 RESERVED_FILE_STEMS = {"raw", "staging", "intermediate", "marts", "reference", "main"}
 
@@ -32,6 +34,14 @@ def warehouse_path() -> Path:
             f"CX_WAREHOUSE={path}: a DuckDB file named '{path.stem}' clashes with the warehouse's "
             f"'{path.stem}' schema; name it otherwise, e.g. {path.with_stem('cx_warehouse')}."
         )
+    return path
+
+
+def published_path() -> Path:
+    """The read-only snapshot BI tools open (CX_PUBLISHED); Parquet copies sit beside it."""
+    path = Path(os.environ.get("CX_PUBLISHED") or DEFAULT_PUBLISHED).expanduser().resolve()
+    if path == warehouse_path():
+        raise ValueError(f"CX_PUBLISHED and CX_WAREHOUSE both name {path}: BI tools must read a separate copy.")
     return path
 
 

@@ -12,10 +12,11 @@ import dagster as dg
 
 @contextmanager
 def pipeline_environment(data_dir: Path, warehouse: Path) -> Iterator[None]:
-    """Point Dagster and the dbt subprocess at the given files for the duration."""
-    saved = {k: os.environ.get(k) for k in ("CX_DATA_DIR", "CX_WAREHOUSE")}
+    """Point Dagster and the dbt subprocess at the given files (published copy beside the warehouse)."""
+    saved = {k: os.environ.get(k) for k in ("CX_DATA_DIR", "CX_WAREHOUSE", "CX_PUBLISHED")}
     os.environ["CX_DATA_DIR"] = str(data_dir)
     os.environ["CX_WAREHOUSE"] = str(warehouse)
+    os.environ["CX_PUBLISHED"] = str(published_path_for(warehouse))
     try:
         yield
     finally:
@@ -26,18 +27,25 @@ def pipeline_environment(data_dir: Path, warehouse: Path) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def run_pipeline(data_dir: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
+def published_path_for(warehouse: Path) -> Path:
+    return warehouse.with_name(f"{warehouse.stem}_published.duckdb")
+
+
+def run_pipeline(
+    data_dir: Path, warehouse: Path, instance: dg.DagsterInstance | None = None
+) -> dg.ExecuteInProcessResult:
     """Materialise every asset and run every check, exactly as the `cx_full_build` job does."""
     from dagster_cx.defs.dbt import dbt_marts, dbt_staging
     from dagster_cx.defs.ingest import raw_assets, raw_checks
+    from dagster_cx.defs.publish import bi_snapshot
     from dagster_cx.defs.quality import gx_checks
     from dagster_cx.defs.resources import build_resources
 
     with pipeline_environment(data_dir, warehouse):
         return dg.materialize(
-            [*raw_assets, dbt_staging, dbt_marts, *raw_checks, *gx_checks],
+            [*raw_assets, dbt_staging, dbt_marts, bi_snapshot, *raw_checks, *gx_checks],
             resources=build_resources(),
-            instance=dg.DagsterInstance.ephemeral(),
+            instance=instance or dg.DagsterInstance.ephemeral(),
             raise_on_error=False,
         )
 

@@ -25,12 +25,14 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def test_cli_run_builds_the_sample_prints_headlines_and_reruns_idempotently(tmp_path):
     warehouse = tmp_path / "cli.duckdb"
-    env = {**os.environ, "CX_WAREHOUSE": str(warehouse), "CX_DATA_DIR": str(SAMPLE)}
+    published = tmp_path / "published.duckdb"
+    env = {**os.environ, "CX_WAREHOUSE": str(warehouse), "CX_DATA_DIR": str(SAMPLE), "CX_PUBLISHED": str(published)}
     first = _cli("run", "--log-level", "WARNING", env=env)
     assert first.returncode == 0, first.stderr[-3000:]
     assert f"Warehouse: {warehouse}" in first.stdout
     for name in ("nps ", "csat_pct", "ces_mean", "first_reply_time_median_minutes", "fcr_rate_pct", "service_level_pct"):
         assert name in first.stdout
+    assert f"For BI tools (read-only snapshot): {published}" in first.stdout
 
     def counts() -> list[tuple]:
         with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -49,7 +51,8 @@ def test_cli_run_reports_an_unreadable_file_and_says_what_to_do(tmp_path):
     data = tmp_path / "data"
     (data / "contacts").mkdir(parents=True)
     (data / "contacts" / "broken.csv").write_bytes(b"contact_id,customer_id\nc1,u1\n")
-    env = {**os.environ, "CX_WAREHOUSE": str(tmp_path / "cx.duckdb"), "CX_DATA_DIR": str(data)}
+    env = {**os.environ, "CX_WAREHOUSE": str(tmp_path / "cx.duckdb"), "CX_DATA_DIR": str(data),
+           "CX_PUBLISHED": str(tmp_path / "published.duckdb")}
     result = _cli("run", "--log-level", "ERROR", env=env)
     assert result.returncode == 1
     assert "broken.csv" in result.stderr and "missing column(s)" in result.stderr and "re-run" in result.stderr

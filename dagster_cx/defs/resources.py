@@ -34,10 +34,21 @@ class RawFilesResource(dg.ConfigurableResource):
         return Path(self.data_dir)
 
 
+class PublishedCopyResource(dg.ConfigurableResource):
+    """Where the BI snapshot goes: a DuckDB file, with its Parquet folder beside it."""
+
+    database: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.database)
+
+
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     settings.pin_environment()
     return {
         "warehouse": WarehouseResource(database=str(settings.warehouse_path())),
         "raw_files": RawFilesResource(data_dir=str(settings.data_dir())),
         "dbt": dbt_cli(),
+        "published_copy": PublishedCopyResource(database=str(settings.published_path())),
     }

@@ -1,0 +1,59 @@
+"""Publishing: the BI snapshot, built only from marts that passed every blocking check."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_cx.defs.dbt import dbt_marts
+from dagster_cx.defs.quality import gx_checks
+from dagster_cx.defs.resources import PublishedCopyResource, WarehouseResource
+from dagster_cx.publish.snapshot import PUBLISHED_SCHEMA, parquet_dir_for, publish
+
+GROUP = "publish"
+# Every dbt model in the marts schema: exactly the tables the snapshot copies.
+PUBLISHED_ASSETS = sorted((key for key in dbt_marts.keys if key.path[0] == PUBLISHED_SCHEMA), key=str)
+
+
+# The quality gate on what gets published: every Great Expectations check on those marts.
+GATE_CHECKS = sorted(
+    (key for check in gx_checks for key in check.check_keys if key.asset_key in PUBLISHED_ASSETS), key=str
+)
+
+
+def _unpassed_checks(context: dg.AssetExecutionContext) -> list[str]:
+    """Gate checks whose latest execution failed.
+
+    Within one run, blocking checks already stop this asset. This also covers a run that
+    materialises only the snapshot after an earlier run's check failed on a mart.
+    """
+    latest = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(GATE_CHECKS)
+    return [key.to_user_string() for key in GATE_CHECKS if key in latest and latest[key].status.value == "FAILED"]
+
+
+@dg.asset(
+    key=["published", "bi_snapshot"],
+    group_name=GROUP,
+    kinds={"duckdb", "parquet"},
+    deps=PUBLISHED_ASSETS,
+    description="Read-only DuckDB snapshot (CX_PUBLISHED) and Parquet copies of every mart and dimension, "
+    "swapped in atomically; no raw tables, no quarantine, no names or e-mails, masked comments.",
+)
+def bi_snapshot(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, published_copy: PublishedCopyResource
+) -> dg.MaterializeResult:
+    failed = _unpassed_checks(context)
+    if failed:
+        raise dg.Failure(
+            description="Not publishing: these checks failed on their latest run, so the last good snapshot stays: "
+            + ", ".join(failed) + ". Fix the data and re-run the full build.",
+        )
+    result = publish(Path(warehouse.database), published_copy.path, context.run_id)
+    return dg.MaterializeResult(
+        metadata={
+            "published_database": dg.MetadataValue.path(str(result.database)),
+            "parquet_folder": dg.MetadataValue.path(str(parquet_dir_for(result.database) / "current")),
+            "built_at": result.built_at.isoformat(),
+            "tables": len(result.row_counts),
+            "row_counts": dg.MetadataValue.json(result.row_counts),
+        }
+    )

@@ -1,0 +1,157 @@
+"""The published copy for BI tools: complete snapshots only, swapped in atomically."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from dagster_cx.publish.snapshot import mask_personal_data_sql, parquet_dir_for, publish
+from tests.pipeline import failed_checks, materialized_keys, published_path_for, run_pipeline
+
+HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
+READER = Path(__file__).parent / "snapshot_reader.py"
+
+
+def _snapshot(database: Path) -> tuple[str, dict]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        run_id, counts = con.execute("select run_id, row_counts from main.snapshot_info").fetchall()[0]
+    return run_id, json.loads(counts)
+
+
+def test_published_copy_holds_only_marts_with_their_data(handmade_warehouse):
+    published = published_path_for(handmade_warehouse)
+    with duckdb.connect(str(published), read_only=True) as con:
+        tables = {tuple(r) for r in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()}
+        assert {schema for schema, _ in tables} == {"marts", "main"}
+        assert ("main", "snapshot_info") in tables
+        assert not {t for _, t in tables if t.startswith(("stg_", "int_")) or t in ("quarantine", "contacts")}
+        columns = {r[0] for r in con.execute("select column_name from duckdb_columns() where schema_name = 'marts'").fetchall()}
+        assert not columns & {"full_name", "email"}
+        published_nps = con.execute("select * from marts.mart_nps_daily order by all").fetchall()
+        built_at, run_id = con.execute("select built_at, run_id from main.snapshot_info").fetchall()[0]
+    with duckdb.connect(str(handmade_warehouse), read_only=True) as con:
+        assert published_nps == con.execute("select * from marts.mart_nps_daily order by all").fetchall()
+        marts = {r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
+    assert {t for s, t in tables if s == "marts"} == marts
+    assert run_id and built_at is not None
+    current = parquet_dir_for(published) / "current"
+    assert {p.stem for p in current.glob("*.parquet")} == marts
+    assert len(pd.read_parquet(current / "mart_nps_daily.parquet")) == len(published_nps)
+
+
+def test_comments_have_emails_and_phone_numbers_masked():
+    con = duckdb.connect()
+    masked = con.execute(
+        f"select {mask_personal_data_sql('t')} from (values "
+        "('Пишите на ivan.petrov@mail.ru или звоните +7 (495) 123-45-67'), "
+        "('Proszę o kontakt: 601 234 567, dziękuję'), ('Call (212) 555-0100 or +44 7700 900397.'), "
+        "('Order 12345 arrived on 2026-03-01 10:00')) as v(t)"
+    ).fetchall()
+    assert masked == [
+        ("Пишите на [email] или звоните [phone]",),
+        ("Proszę o kontakt: [phone], dziękuję",),
+        ("Call [phone] or [phone].",),
+        ("Order 12345 arrived on 2026-03-01 10:00",),
+    ]
+
+
+def test_sample_comments_are_masked_in_the_published_copy(sample_warehouse, sample_db):
+    email = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+    raw_hits = sample_db.execute(f"select count(*) from marts.fct_survey_responses where regexp_matches(comment_text, '{email}')").fetchall()[0][0]
+    assert raw_hits > 0  # the sample plants e-mails in comments
+    with duckdb.connect(str(published_path_for(sample_warehouse)), read_only=True) as con:
+        hits = con.execute(f"select count(*) from marts.fct_survey_responses where regexp_matches(comment_text, '{email}')").fetchall()[0][0]
+        masked = con.execute("select count(*) from marts.fct_survey_responses where comment_text like '%[email]%'").fetchall()[0][0]
+    assert hits == 0 and masked == raw_hits
+
+
+def test_failing_expectation_keeps_the_last_good_snapshot(tmp_path, handmade_warehouse):
+    warehouse = tmp_path / "cx.duckdb"
+    shutil.copy(handmade_warehouse, warehouse)
+    instance = dg.DagsterInstance.ephemeral()
+    assert run_pipeline(HANDMADE, warehouse, instance).success
+    published = published_path_for(warehouse)
+    good = _snapshot(published)
+    with duckdb.connect(str(warehouse)) as con:  # a mart row no expectation allows
+        con.execute("update marts.mart_nps_daily set nps = 250 where channel = 'chat'")
+    # Materialise only the snapshot: the mart's latest checks passed, so a fresh run of the checks is needed.
+    from dagster_cx.defs.publish import bi_snapshot
+    from dagster_cx.defs.quality import gx_checks
+    from dagster_cx.defs.resources import build_resources
+    from tests.pipeline import pipeline_environment
+
+    with pipeline_environment(HANDMADE, warehouse):
+        checks_only = dg.materialize(
+            [bi_snapshot, *gx_checks], selection=dg.AssetSelection.checks_for_assets(dg.AssetKey(["marts", "mart_nps_daily"])),
+            resources=build_resources(), instance=instance, raise_on_error=False,
+        )
+        assert "marts/mart_nps_daily:gx_mart_nps_daily" in failed_checks(checks_only)
+        publish_only = dg.materialize(
+            [bi_snapshot], resources=build_resources(), instance=instance, raise_on_error=False,
+        )
+    assert not publish_only.success
+    assert "published/bi_snapshot" not in materialized_keys(publish_only)
+    assert _snapshot(published) == good
+
+
+def test_failing_expectation_in_a_full_run_publishes_nothing(tmp_path, handmade_warehouse):
+    warehouse = tmp_path / "cx.duckdb"
+    shutil.copy(handmade_warehouse, warehouse)
+    assert run_pipeline(HANDMADE, warehouse).success
+    published = published_path_for(warehouse)
+    good = _snapshot(published)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "insert into raw.survey_responses (response_id, survey_id, survey_kind, customer_id, channel, sent_at, "
+            "answered_at, _load_id, _source_file, _source_row, _loaded_at) values ('r_bad', 's', 'transactional', "
+            "'u1', 'phone', '2026-03-05 10:00:00+00', '2026-03-04 10:00:00+00', 999, 'manual', 1, now())"
+        )
+    result = run_pipeline(HANDMADE, warehouse)
+    assert "staging/stg_cx__survey_responses:gx_stg_survey_responses" in failed_checks(result)
+    assert "published/bi_snapshot" not in materialized_keys(result)
+    assert _snapshot(published) == good
+
+
+def test_reader_never_sees_an_error_or_a_partial_snapshot_while_the_pipeline_republishes(tmp_path, handmade_warehouse):
+    warehouse = tmp_path / "cx.duckdb"
+    shutil.copy(handmade_warehouse, warehouse)
+    published = published_path_for(warehouse)
+    publish(warehouse, published, "initial")
+    stop, out = tmp_path / "stop", tmp_path / "reads.jsonl"
+    reader = subprocess.Popen([sys.executable, str(READER), str(published), str(stop), str(out), "300"])
+    try:
+        time.sleep(1)
+        assert run_pipeline(HANDMADE, warehouse).success  # the full pipeline re-runs and publishes
+        for attempt in range(15):  # and many more swaps, back to back
+            publish(warehouse, published, f"republish-{attempt}")
+    finally:
+        stop.touch()
+        reader.wait(timeout=60)
+    reads = [json.loads(line) for line in out.read_text().splitlines()]
+    errors = [r for r in reads if "error" in r]
+    assert not errors, errors[:3]
+    assert len(reads) > 20
+    assert all(r["consistent"] and r["tables"] >= 9 for r in reads)
+    assert len({r["run_id"] for r in reads}) >= 3
+
+
+def test_bi_tools_open_the_snapshot_read_only_through_sqlalchemy(handmade_warehouse):
+    published = published_path_for(handmade_warehouse)
+    engine = sa.create_engine(f"duckdb:///{published}", connect_args={"read_only": True})
+    with engine.connect() as connection:
+        assert "mart_nps_daily" in sa.inspect(connection).get_table_names(schema="marts")
+        rows = connection.execute(sa.text("select sum(responses) from marts.mart_nps_daily")).scalar()
+        assert rows == 9
+        with pytest.raises(sa.exc.DBAPIError):
+            connection.execute(sa.text("create table marts.scratch as select 1"))
+    engine.dispose()
