@@ -10,12 +10,15 @@ from dagster_cx.defs.dbt_project import dbt_project
 EXPECTED_ASSETS = {
     *(f"raw/{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers")),
     "reference/channels",
+    "published/bi_snapshot",
     *(f"staging/stg_cx__{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers")),
     "intermediate/int_survey_answers_scored",
     "intermediate/int_survey_responses_scored",
+    "intermediate/int_survey_construct_scores",
     "intermediate/int_contacts_repeat_contacts",
     *(f"marts/{m}" for m in ("dim_customers", "dim_channels", "dim_dates", "fct_contacts", "fct_survey_responses",
-                             "mart_nps_daily", "mart_csat_daily", "mart_ces_daily", "mart_contact_center_daily")),
+                             "mart_nps_daily", "mart_csat_daily", "mart_ces_daily", "mart_contact_center_daily",
+                             "metricflow_time_spine")),
 }
 
 
@@ -51,7 +54,7 @@ def test_gx_checks_are_blocking():
 def test_every_model_and_column_is_documented(handmade_db):
     manifest = json.loads(dbt_project.manifest_path.read_text())
     models = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
-    assert len(models) == 19
+    assert len(models) == 21
     for node in models:
         assert node["description"].strip(), f"{node['name']} has no description"
         documented = {name for name, column in node["columns"].items() if column["description"].strip()}

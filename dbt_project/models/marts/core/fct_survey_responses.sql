@@ -8,6 +8,10 @@ scores as (
     select * from {{ ref('int_survey_responses_scored') }}
 ),
 
+construct_scores as (
+    select * from {{ ref('int_survey_construct_scores') }}
+),
+
 customers as (
     select * from {{ ref('stg_cx__customers') }}
 ),
@@ -37,10 +41,15 @@ joined as (
         scores.ces_score,
         scores.emotion,
         scores.emotion_intensity,
-        scores.comment_text
+        scores.comment_text,
+        {%- for measure, construct in cx_constructs() %}
+        construct_scores.{{ measure }}_{{ construct }}_score{{ "," if not loop.last }}
+        {%- endfor %}
     from responses
     left join scores
         on responses.response_id = scores.response_id
+    left join construct_scores
+        on responses.response_id = construct_scores.response_id
     left join customers
         on responses.customer_id = customers.customer_id
     left join touchpoints

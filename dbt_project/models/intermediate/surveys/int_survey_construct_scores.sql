@@ -1,0 +1,24 @@
+with
+
+answers as (
+    select * from {{ ref('int_survey_answers_scored') }}
+),
+
+construct_scores as (
+    {#- avg skips nulls: a construct none of whose items was answered stays null, never 0. #}
+    select
+        response_id,
+        {%- for measure, construct in cx_constructs() %}
+        avg(
+            case when measure = '{{ measure }}' and construct = '{{ construct }}' then construct_item_score end
+        ) as {{ measure }}_{{ construct }}_score{{ "," if not loop.last }}
+        {%- endfor %}
+    from answers
+    group by response_id
+),
+
+final as (
+    select * from construct_scores
+)
+
+select * from final
