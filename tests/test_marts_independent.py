@@ -148,3 +148,36 @@ def test_facts_hold_exactly_the_staged_keys(sample_db, table):
     assert missing == 0
     assert sample_db.execute(f"select count(*) from marts.{table}").fetchall() == sample_db.execute(
         f"select count(*) from staging.{staged}").fetchall()
+
+
+def test_nps_monthly_statistics_match_reference(sample_db):
+    facts = _survey_facts(sample_db).dropna(subset=["nps"])
+    facts["month_start_date"] = pd.to_datetime(facts["date_day"]).dt.to_period("M").dt.start_time.dt.date
+    frames = [facts.assign(scope="channel"), facts.assign(scope="all", channel="all")]
+    grouped = pd.concat(frames).groupby(["month_start_date", "scope", "channel"])["nps"]
+    expected = pd.DataFrame({
+        "responses": grouped.size(),
+        "promoters": grouped.apply(lambda s: (s >= 9).sum()),
+        "detractors": grouped.apply(lambda s: (s <= 6).sum()),
+    }).reset_index()
+    n, p, d = expected["responses"], expected["promoters"], expected["detractors"]
+    expected["nps"] = 100 * (p - d) / n
+    p_adj, d_adj = (p + 0.75) / (n + 3), (d + 0.75) / (n + 3)
+    expected["nps_adjusted"] = 100 * (p_adj - d_adj)
+    expected["nps_standard_error"] = 100 * np.sqrt((p_adj + d_adj - (p_adj - d_adj) ** 2) / (n + 3))
+    previous = expected.copy()
+    previous["month_start_date"] = (pd.to_datetime(previous["month_start_date"]) + pd.DateOffset(months=1)).dt.date
+    expected = expected.merge(previous, on=["month_start_date", "scope", "channel"], how="left", suffixes=("", "_prev"))
+    expected["nps_change_z"] = (expected["nps_adjusted"] - expected["nps_adjusted_prev"]) / np.sqrt(
+        expected["nps_standard_error"] ** 2 + expected["nps_standard_error_prev"] ** 2)
+    mart = _frame(sample_db, "select * from marts.mart_nps_monthly")
+    mart["month_start_date"] = pd.to_datetime(mart["month_start_date"]).dt.date
+    merged = expected.merge(mart, on=["month_start_date", "scope", "channel"], how="outer", indicator=True, suffixes=("", "_mart"))
+    assert (merged["_merge"] == "both").all()
+    assert len(merged) == facts.groupby(["month_start_date", "channel"]).ngroups + facts["month_start_date"].nunique()
+    assert merged["nps_change_z"].notna().sum() > 30  # most rows have a previous month to compare with
+    for column in ("responses", "nps", "nps_adjusted", "nps_standard_error", "nps_change_z"):
+        np.testing.assert_allclose(merged[f"{column}_mart"].astype(float), merged[column].astype(float),
+                                   rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=column)
+    significant = merged["nps_change_z"].abs() > 1.96
+    assert (merged["is_change_significant_95"].astype("boolean") == significant).where(merged["nps_change_z"].notna(), True).all()

@@ -124,3 +124,25 @@ def test_dimensions_cover_every_day_and_drop_personal_data(handmade_db):
 def test_multilingual_text_survives_unchanged(handmade_db):
     comments = dict(handmade_db.execute("select response_id, comment_text from marts.fct_survey_responses where has_comment").fetchall())
     assert comments == {"r0": "Długo czekałem na odpowiedź, źle.", "r_chat1": "Всё отлично, спасибо!"}
+
+
+@pytest.mark.parametrize(
+    ("channel", "n", "nps", "nps_adjusted", "standard_error"),
+    [
+        # phone: n 6, P 2, D 2. Adjusted: p = d = 2.75 / 9; var = 0.61111 - 0; SE = 100 * sqrt(0.61111 / 9).
+        ("phone", 6, 0.0, 0.0, 26.0578),
+        # chat: n 3, P 2, D 1. p = 2.75 / 6 = 0.45833, d = 1.75 / 6 = 0.29167; var = 0.75 - 0.16667^2 = 0.72222.
+        ("chat", 3, 100 / 3, 16.6667, 34.6944),
+        # all: n 9, P 4, D 3. p = 4.75 / 12, d = 3.75 / 12; var = 0.70833 - 0.08333^2 = 0.70139; SE = 100 * sqrt(0.70139 / 12).
+        ("all", 9, 100 / 9, 8.3333, 24.1762),
+    ],
+)
+def test_nps_monthly_adjusted_wald_margin_by_hand(handmade_db, channel, n, nps, nps_adjusted, standard_error):
+    row = _row(handmade_db, "select * from marts.mart_nps_monthly where channel = ?", [channel])
+    assert row["month_start_date"] == dt.date(2026, 3, 1)
+    assert row["responses"] == n
+    assert row["nps"] == pytest.approx(nps)
+    assert row["nps_adjusted"] == pytest.approx(nps_adjusted, abs=1e-4)
+    assert row["nps_standard_error"] == pytest.approx(standard_error, abs=1e-4)
+    assert row["nps_margin_of_error_95"] == pytest.approx(1.96 * standard_error, abs=1e-3)
+    assert row["previous_nps"] is None and row["nps_change_z"] is None and row["is_change_significant_95"] is None

@@ -40,3 +40,12 @@
     select cast(day as date) as date_day
     from generate_series(cast({{ start_date }} as date), cast({{ end_date }} as date), interval 1 day) as spine(day)
 {%- endmacro %}
+
+{#- A date shifted by whole calendar months. -#}
+{% macro add_months(date_column, months) -%}
+    {{ return(adapter.dispatch('add_months', 'cx_warehouse')(date_column, months)) }}
+{%- endmacro %}
+
+{% macro default__add_months(date_column, months) -%}
+    cast({{ date_column }} + to_months({{ months }}) as date)
+{%- endmacro %}
