@@ -17,7 +17,7 @@ EXPECTED_ASSETS = {
     "intermediate/int_survey_construct_scores",
     "intermediate/int_contacts_repeat_contacts",
     *(f"marts/{m}" for m in ("dim_customers", "dim_channels", "dim_dates", "fct_contacts", "fct_survey_responses",
-                             "mart_nps_daily", "mart_nps_monthly", "mart_csat_daily", "mart_ces_daily", "mart_contact_center_daily",
+                             "mart_nps_daily", "mart_nps_monthly", "mart_force_scores", "mart_pillar_scores", "mart_csat_daily", "mart_ces_daily", "mart_contact_center_daily",
                              "metricflow_time_spine")),
 }
 
@@ -35,6 +35,8 @@ def test_asset_graph_snapshot():
         "marts/fct_survey_responses:gx_fct_survey_responses",
         "marts/mart_nps_daily:gx_mart_nps_daily",
         "marts/mart_nps_monthly:gx_mart_nps_monthly",
+        "marts/mart_force_scores:gx_mart_force_scores",
+        "marts/mart_pillar_scores:gx_mart_pillar_scores",
         "marts/mart_csat_daily:gx_mart_csat_daily",
         "marts/mart_ces_daily:gx_mart_ces_daily",
         "marts/mart_contact_center_daily:gx_mart_contact_center_daily",
@@ -55,7 +57,7 @@ def test_gx_checks_are_blocking():
 def test_every_model_and_column_is_documented(handmade_db):
     manifest = json.loads(dbt_project.manifest_path.read_text())
     models = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
-    assert len(models) == 22
+    assert len(models) == 24
     for node in models:
         assert node["description"].strip(), f"{node['name']} has no description"
         documented = {name for name, column in node["columns"].items() if column["description"].strip()}

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dagster_cx.contract import FORCES, PILLARS
 from dagster_cx.settings import DBT_PROJECT_DIR
 
 FCR_WINDOW = pd.Timedelta(days=7)
@@ -181,3 +182,31 @@ def test_nps_monthly_statistics_match_reference(sample_db):
                                    rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=column)
     significant = merged["nps_change_z"].abs() > 1.96
     assert (merged["is_change_significant_95"].astype("boolean") == significant).where(merged["nps_change_z"].notna(), True).all()
+
+
+@pytest.mark.parametrize(("measure", "constructs"), [("force", FORCES), ("pillar", PILLARS)])
+def test_force_and_pillar_scores_match_reference(sample_db, measure, constructs):
+    # Item scores rescaled to 0-100 and flipped when reverse-coded, averaged per response and construct.
+    items = _frame(sample_db, """
+        select a.response_id, q.construct, a.answer_value, q.scale_min, q.scale_max, q.is_reverse_coded
+        from staging.stg_cx__survey_answers a join staging.stg_cx__questions q using (question_id)
+        where q.measure = '""" + measure + "'")
+    span = items["scale_max"] - items["scale_min"]
+    items["score"] = np.where(items["is_reverse_coded"], items["scale_max"] - items["answer_value"],
+                              items["answer_value"] - items["scale_min"]) * 100.0 / span
+    per_response = items.dropna(subset=["score"]).groupby(["response_id", "construct"])["score"].mean().reset_index()
+    facts = _survey_facts(sample_db)[["response_id", "date_day", "channel", "customer_segment", "journey_stage"]]
+    scores = per_response.merge(facts, on="response_id")
+    scores["month_start_date"] = pd.to_datetime(scores["date_day"]).dt.to_period("M").dt.start_time.dt.date
+    keys = ["month_start_date", "customer_segment", "channel", "journey_stage", "construct"]
+    grouped = scores.groupby(keys)["score"]
+    expected = pd.DataFrame({"responses": grouped.size(), "score_mean": grouped.mean(), "score_stddev": grouped.std(ddof=1)}).reset_index()
+    expected["score_ci_lower_95"] = expected["score_mean"] - 1.96 * expected["score_stddev"] / np.sqrt(expected["responses"])
+    assert set(expected["construct"]) == set(constructs)
+    mart = _frame(sample_db, f"select * from marts.mart_{measure}_scores").rename(columns={measure: "construct"})
+    mart["month_start_date"] = pd.to_datetime(mart["month_start_date"]).dt.date
+    merged = expected.merge(mart, on=keys, how="outer", indicator=True, suffixes=("", "_mart"))
+    assert (merged["_merge"] == "both").all()
+    for column in ("responses", "score_mean", "score_stddev", "score_ci_lower_95"):
+        np.testing.assert_allclose(merged[f"{column}_mart"].astype(float), merged[column].astype(float),
+                                   rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=column)

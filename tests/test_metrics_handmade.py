@@ -146,3 +146,14 @@ def test_nps_monthly_adjusted_wald_margin_by_hand(handmade_db, channel, n, nps, 
     assert row["nps_standard_error"] == pytest.approx(standard_error, abs=1e-4)
     assert row["nps_margin_of_error_95"] == pytest.approx(1.96 * standard_error, abs=1e-3)
     assert row["previous_nps"] is None and row["nps_change_z"] is None and row["is_change_significant_95"] is None
+
+
+def test_force_and_pillar_scores_by_hand(handmade_db):
+    # r9 (phone, consumer, support, March): fairness items 5 on 1-5 -> 100 and reverse-coded 1 on 1-5 -> 100,
+    # so fairness = 100; integrity 4 on 1-7 -> 50. One response: no standard deviation, no interval.
+    force = _row(handmade_db, "select * from marts.mart_force_scores")
+    assert (force["force"], force["responses"], force["score_mean"], force["is_hygiene_force"]) == ("fairness", 1, 100.0, True)
+    assert force["score_stddev"] is None and force["score_ci_lower_95"] is None
+    pillar = _row(handmade_db, "select * from marts.mart_pillar_scores")
+    assert (pillar["pillar"], pillar["pillar_group"], pillar["score_mean"]) == ("integrity", "foundation", 50.0)
+    assert (pillar["month_start_date"], pillar["channel"], pillar["journey_stage"]) == (dt.date(2026, 3, 1), "phone", "support")
