@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_cx.defs.dbt import dbt_marts
 from dagster_cx.defs.quality import gx_checks
 from dagster_cx.defs.resources import PublishedCopyResource, WarehouseResource
-from dagster_cx.publish.snapshot import PUBLISHED_SCHEMA, parquet_dir_for, publish
+from dagster_cx.publish.snapshot import PUBLISHED_SCHEMA, publish
 
 GROUP = "publish"
 # Every dbt model in the marts schema: exactly the tables the snapshot copies.
@@ -51,7 +51,7 @@ def bi_snapshot(
     return dg.MaterializeResult(
         metadata={
             "published_database": dg.MetadataValue.path(str(result.database)),
-            "parquet_folder": dg.MetadataValue.path(str(parquet_dir_for(result.database) / "current")),
+            "parquet_folder": dg.MetadataValue.path(str(result.parquet_dir)),
             "built_at": result.built_at.isoformat(),
             "tables": len(result.row_counts),
             "row_counts": dg.MetadataValue.json(result.row_counts),

@@ -75,6 +75,15 @@ with_previous as (
         and previous.month_start_date = {{ add_months('with_error.month_start_date', -1) }}
 ),
 
+compared as (
+    select
+        *,
+        (nps_adjusted - previous_nps_adjusted)
+            / sqrt(nps_standard_error * nps_standard_error + previous_nps_standard_error * previous_nps_standard_error)
+            as nps_change_z
+    from with_previous
+),
+
 final as (
     select
         month_start_date,
@@ -93,14 +102,9 @@ final as (
         previous_responses,
         previous_nps,
         nps - previous_nps as nps_change,
-        (nps_adjusted - previous_nps_adjusted)
-            / sqrt(nps_standard_error * nps_standard_error + previous_nps_standard_error * previous_nps_standard_error)
-            as nps_change_z,
-        abs(
-            (nps_adjusted - previous_nps_adjusted)
-            / sqrt(nps_standard_error * nps_standard_error + previous_nps_standard_error * previous_nps_standard_error)
-        ) > 1.96 as is_change_significant_95
-    from with_previous
+        nps_change_z,
+        abs(nps_change_z) > 1.96 as is_change_significant_95
+    from compared
 )
 
 select * from final
