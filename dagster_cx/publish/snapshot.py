@@ -26,7 +26,11 @@ PARQUET_SNAPSHOTS_KEPT = 3
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 # International numbers (+ and 8+ digits) and local 3-3-3/4 groups; dates (2026-03-01) are left alone.
 PHONE_PATTERN = r"\+\d[\d ().-]{6,}\d|\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{3,4}\b"
-MASKED_TEXT_COLUMNS = {("fct_survey_responses", "comment_text")}
+MASKED_TEXT_COLUMNS = {
+    ("fct_survey_responses", "comment_text"),
+    ("detractor_followups", "comment_text"),
+    ("mart_memorable_experiences", "delayed_comment_text"),
+}
 
 
 @dataclass(frozen=True)

@@ -49,3 +49,12 @@
 {% macro default__add_months(date_column, months) -%}
     cast({{ date_column }} + to_months({{ months }}) as date)
 {%- endmacro %}
+
+{#- Whole days from one date to a later one (negative if earlier). -#}
+{% macro datediff_days(start_date, end_date) -%}
+    {{ return(adapter.dispatch('datediff_days', 'cx_warehouse')(start_date, end_date)) }}
+{%- endmacro %}
+
+{% macro default__datediff_days(start_date, end_date) -%}
+    date_diff('day', cast({{ start_date }} as date), cast({{ end_date }} as date))
+{%- endmacro %}
