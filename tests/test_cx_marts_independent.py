@@ -8,9 +8,12 @@ empty groups, minimum n) are pinned by the dbt unit tests beside each model.
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+
+from tests.pipeline import published_path_for
 
 POSITIVE = {"joy", "trust"}
 NEGATIVE = {"fear", "sadness", "disgust", "anger"}
@@ -247,3 +250,14 @@ def test_detractor_followups_match_reference(sample_db, responses):
               + (2 if first.has_comment else 0)
               + (2 if first.annual_revenue >= top else 1 if first.annual_revenue >= median else 0))
     assert first.priority_points == points
+
+
+CX_MARTS = ("mart_driver_importance", "mart_csat_polarization", "mart_emotions", "mart_journey", "mart_memorable_experiences",
+            "mart_memorable_touchpoints", "mart_scorecard", "mart_loyalty_economics", "detractor_followups")
+
+
+@pytest.mark.parametrize("mart", CX_MARTS)
+def test_every_cx_mart_is_built_on_the_sample_and_published(sample_db, sample_warehouse, mart):
+    assert sample_db.execute(f"select count(*) from marts.{mart}").fetchall()[0][0] > 0
+    with duckdb.connect(str(published_path_for(sample_warehouse)), read_only=True) as published:
+        assert published.execute(f"select count(*) from marts.{mart}").fetchall()[0][0] > 0
