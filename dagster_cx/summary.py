@@ -1,4 +1,4 @@
-"""Headline numbers of a built warehouse, rolled up from the marts' additive parts."""
+"""Headline numbers of a built warehouse, rolled up from the marts' additive parts, and what to act on."""
 
 from __future__ import annotations
 
@@ -59,10 +59,65 @@ def load_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     return con.execute(LOADS_SQL).fetchall()
 
 
+SCORECARD_SQL = """
+select measure_label, status, round(actual_value, 1), comparator, target_value, strftime(month_start_date, '%Y-%m')
+from marts.mart_scorecard
+where month_start_date = (select max(month_start_date) from marts.mart_scorecard)
+order by case status when 'off track' then 0 when 'at risk' then 1 else 2 end, measure
+"""
+
+PAIN_POINTS_SQL = """
+select pain_point_rank, touchpoint_name, journey_stage, round(nps, 1), contacts, top_contact_reasons
+from marts.mart_journey where pain_point_rank <= 3 order by pain_point_rank, touchpoint_id
+"""
+
+FIX_FIRST_SQL = """
+select framework, driver, round(100 * lmg_share, 1), round(performance, 1)
+from marts.mart_driver_importance
+where scope_type = 'all' and quadrant = 'fix first'
+order by framework, importance_rank
+"""
+
+FOLLOWUPS_SQL = """
+select count(*), count(case when has_comment then 1 end), max(days_waiting), max(as_of_date)
+from marts.detractor_followups
+"""
+
+
+def _has_tables(con: duckdb.DuckDBPyConnection, *names: str) -> bool:
+    found = {r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
+    return set(names) <= found
+
+
+def action_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What a CX lead acts on: the scorecard's misses, the pain points, the drivers to fix, the call-back queue."""
+    if not _has_tables(con, "mart_scorecard", "mart_journey", "mart_driver_importance", "detractor_followups"):
+        return []
+    lines = []
+    scorecard = con.execute(SCORECARD_SQL).fetchall()
+    if scorecard:
+        lines.append(f"Scorecard ({scorecard[0][5]}):")
+        lines += [f"  {status:<10} {label:<40} {actual} (target {comparator} {target:g})"
+                  for label, status, actual, comparator, target, _ in scorecard]
+    lines.append("Pain points (fix first = 1):")
+    lines += [f"  {rank}. {name} ({stage}): NPS {nps}, {contacts} contacts; {reasons or 'no contacts'}"
+              for rank, name, stage, nps, contacts, reasons in con.execute(PAIN_POINTS_SQL).fetchall()]
+    fix_first = con.execute(FIX_FIRST_SQL).fetchall()
+    lines.append("Drivers to fix first (high importance, low performance):")
+    lines += [f"  {framework:<8} {driver:<16} {share}% of R^2, score {performance}/100"
+              for framework, driver, share, performance in fix_first] or ["  none"]
+    queued, commented, oldest, as_of = con.execute(FOLLOWUPS_SQL).fetchall()[0]
+    lines.append(f"Follow-up queue (detractor_followups, as of {as_of}): {queued} to call back, "
+                 f"{commented} with a comment, oldest {oldest or 0} days")
+    return lines
+
+
 def render(con: duckdb.DuckDBPyConnection) -> str:
     lines = ["Raw files loaded (rows read = loaded + quarantined):"]
     for entity, files, read, loaded, quarantined in load_counts(con):
         lines.append(f"  {entity:<20} {files:>3} files  {read:>9} read  {loaded:>9} loaded  {quarantined:>5} quarantined")
     lines.append("Headline numbers (whole period):")
     lines += [f"  {name:<34} {value}" for name, value in headline_numbers(con).items()]
+    lines += action_lines(con)
     return "\n".join(lines)

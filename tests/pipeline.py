@@ -36,6 +36,7 @@ def run_pipeline(
 ) -> dg.ExecuteInProcessResult:
     """Materialise every asset and run every check, exactly as the `cx_full_build` job does."""
     from dagster_cx.defs.dbt import dbt_marts, dbt_staging
+    from dagster_cx.defs.drivers import mart_driver_importance
     from dagster_cx.defs.ingest import raw_assets, raw_checks
     from dagster_cx.defs.publish import bi_snapshot
     from dagster_cx.defs.quality import gx_checks
@@ -43,7 +44,7 @@ def run_pipeline(
 
     with pipeline_environment(data_dir, warehouse):
         return dg.materialize(
-            [*raw_assets, dbt_staging, dbt_marts, bi_snapshot, *raw_checks, *gx_checks],
+            [*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, *raw_checks, *gx_checks],
             resources=build_resources(),
             instance=instance or dg.DagsterInstance.ephemeral(),
             raise_on_error=False,

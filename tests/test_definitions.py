@@ -9,16 +9,20 @@ from dagster_cx.defs.dbt_project import dbt_project
 
 EXPECTED_ASSETS = {
     *(f"raw/{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers")),
-    "reference/channels",
+    *(f"reference/{s}" for s in ("channels", "emotions", "scorecard_targets")),
     "published/bi_snapshot",
     *(f"staging/stg_cx__{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers")),
     "intermediate/int_survey_answers_scored",
     "intermediate/int_survey_responses_scored",
     "intermediate/int_survey_construct_scores",
     "intermediate/int_contacts_repeat_contacts",
+    "intermediate/int_contacts_touchpoints",
+    "intermediate/int_scorecard_monthly_actuals",
     *(f"marts/{m}" for m in ("dim_customers", "dim_channels", "dim_dates", "fct_contacts", "fct_survey_responses",
                              "mart_nps_daily", "mart_nps_monthly", "mart_force_scores", "mart_pillar_scores", "mart_csat_daily", "mart_ces_daily", "mart_contact_center_daily",
-                             "metricflow_time_spine")),
+                             "mart_csat_polarization", "mart_emotions", "mart_journey", "mart_memorable_experiences",
+                             "mart_memorable_touchpoints", "mart_scorecard", "mart_loyalty_economics", "detractor_followups",
+                             "mart_driver_importance", "metricflow_time_spine")),
 }
 
 
@@ -40,6 +44,9 @@ def test_asset_graph_snapshot():
         "marts/mart_csat_daily:gx_mart_csat_daily",
         "marts/mart_ces_daily:gx_mart_ces_daily",
         "marts/mart_contact_center_daily:gx_mart_contact_center_daily",
+        *(f"marts/{m}:gx_{m}" for m in ("mart_csat_polarization", "mart_emotions", "mart_journey", "mart_memorable_experiences",
+                                         "mart_memorable_touchpoints", "mart_scorecard", "mart_loyalty_economics",
+                                         "detractor_followups", "mart_driver_importance")),
     }
     assert {c for c in checks if c.endswith(":rows_reconcile")} == {f"{k}:rows_reconcile" for k in EXPECTED_ASSETS if k.startswith("raw/")}
     assert sum(1 for c in checks if ":gx_" not in c and not c.endswith(":rows_reconcile")) > 40  # dbt tests
@@ -57,7 +64,7 @@ def test_gx_checks_are_blocking():
 def test_every_model_and_column_is_documented(handmade_db):
     manifest = json.loads(dbt_project.manifest_path.read_text())
     models = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
-    assert len(models) == 24
+    assert len(models) == 36
     for node in models:
         assert node["description"].strip(), f"{node['name']} has no description"
         documented = {name for name, column in node["columns"].items() if column["description"].strip()}

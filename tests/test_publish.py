@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from dagster_cx.analysis.driver_mart import COLUMN_DESCRIPTIONS
 from dagster_cx.publish.snapshot import mask_personal_data_sql, parquet_dir_for, publish
 from tests.pipeline import failed_checks, materialized_keys, published_path_for, run_pipeline
 
@@ -47,6 +48,19 @@ def test_published_copy_holds_only_marts_with_their_data(handmade_warehouse):
     current = parquet_dir_for(published) / "current"
     assert {p.stem for p in current.glob("*.parquet")} == marts
     assert len(pd.read_parquet(current / "mart_nps_daily.parquet")) == len(published_nps)
+
+
+def test_published_copy_carries_every_table_and_column_description(handmade_warehouse):
+    # dbt's persist_docs and the Python marts write comments; BI tools read them from the snapshot.
+    sql = ("select table_name, column_name, comment from duckdb_columns() where schema_name = 'marts' "
+           "union all select table_name, null, comment from duckdb_tables() where schema_name = 'marts'")
+    with duckdb.connect(str(handmade_warehouse), read_only=True) as con:
+        documented = set(con.execute(sql).fetchall())
+    with duckdb.connect(str(published_path_for(handmade_warehouse)), read_only=True) as con:
+        published = set(con.execute(sql).fetchall())
+    assert published == documented
+    assert all(comment for _, _, comment in published)
+    assert ("mart_driver_importance", "quadrant", COLUMN_DESCRIPTIONS["quadrant"]) in published
 
 
 def test_comments_have_emails_and_phone_numbers_masked():

@@ -91,7 +91,7 @@ def test_suite_reports_each_broken_expectation(toy_table):
 
 def test_every_stored_suite_names_a_real_asset_and_only_known_columns(handmade_db):
     specs = load_suites(settings.EXPECTATIONS_DIR)
-    assert len(specs) >= 11
+    assert len(specs) >= 22
     for spec in specs:
         assert spec.relation == ".".join(spec.asset_key)
         columns = {r[0] for r in handmade_db.execute(f"select column_name from (describe {spec.relation})").fetchall()}

@@ -5,13 +5,17 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_cx.defs.dbt import dbt_marts
+from dagster_cx.defs.drivers import mart_driver_importance
 from dagster_cx.defs.quality import gx_checks
 from dagster_cx.defs.resources import PublishedCopyResource, WarehouseResource
 from dagster_cx.publish.snapshot import PUBLISHED_SCHEMA, publish
 
 GROUP = "publish"
-# Every dbt model in the marts schema: exactly the tables the snapshot copies.
-PUBLISHED_ASSETS = sorted((key for key in dbt_marts.keys if key.path[0] == PUBLISHED_SCHEMA), key=str)
+# Every asset writing a table of the marts schema (the dbt marts and the Python ones):
+# exactly the tables the snapshot copies.
+PUBLISHED_ASSETS = sorted(
+    (key for key in [*dbt_marts.keys, *mart_driver_importance.keys] if key.path[0] == PUBLISHED_SCHEMA), key=str
+)
 
 
 # The quality gate on what gets published: every Great Expectations check on those marts.

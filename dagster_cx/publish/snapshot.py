@@ -75,6 +75,7 @@ def publish(source: Path, published: Path, run_id: str) -> PublishResult:
             row_counts = {}
             for table in tables:
                 con.execute(f"create table {PUBLISHED_SCHEMA}.{table} as {_select(con, table)}")
+                _copy_comments(con, table)
                 parquet_file = _sql_path(parquet_snapshot / f"{table}.parquet")
                 con.execute(f"copy {PUBLISHED_SCHEMA}.{table} to '{parquet_file}' (format parquet)")
                 row_counts[table] = con.execute(f"select count(*) from {PUBLISHED_SCHEMA}.{table}").fetchall()[0][0]
@@ -109,6 +110,20 @@ def _select(con, table: str) -> str:
         f"{mask_personal_data_sql(c)} as {c}" if (table, c) in MASKED_TEXT_COLUMNS else c for c in columns
     ]
     return f"select {', '.join(expressions)} from source.{PUBLISHED_SCHEMA}.{table}"
+
+
+def _copy_comments(con, table: str) -> None:
+    """Carry the table and column descriptions over, so BI tools reading the snapshot see the docs."""
+    described = con.execute(
+        "select null, comment from duckdb_tables() where database_name = 'source' and schema_name = ? "
+        "and table_name = ? and comment is not null "
+        "union all select column_name, comment from duckdb_columns() where database_name = 'source' "
+        "and schema_name = ? and table_name = ? and comment is not null",
+        [PUBLISHED_SCHEMA, table, PUBLISHED_SCHEMA, table],
+    ).fetchall()
+    for column, comment in described:
+        target = f"table {PUBLISHED_SCHEMA}.{table}" if column is None else f"column {PUBLISHED_SCHEMA}.{table}.{column}"
+        con.execute(f"comment on {target} is '{comment.replace(chr(39), chr(39) * 2)}'")
 
 
 def _switch_current(parquet_root: Path, snapshot: Path) -> None:

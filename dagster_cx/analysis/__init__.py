@@ -1,0 +1,1 @@
+"""Statistical analyses computed in Python over the marts (numpy only, no dagster here)."""
