@@ -75,6 +75,9 @@ def _summary(args: argparse.Namespace) -> int:
         from dagster_cx.publish.snapshot import parquet_dir_for
 
         print(f"\nFor BI tools (read-only snapshot): {published}\n  and Parquet: {parquet_dir_for(published) / 'current'}")
+    report = settings.report_dir() / "cx_report.html"
+    if report.exists():
+        print(f"CX report (opens offline in any browser): {report}\n  and chart exports: {report.parent / 'charts'}")
     print("\nBrowse assets, runs and checks: `dagster dev` (then open http://localhost:3000).")
     return 0
 

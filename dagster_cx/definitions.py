@@ -8,10 +8,11 @@ from dagster_cx.defs.ingest import raw_assets, raw_checks
 from dagster_cx.defs.jobs import daily_full_build, full_build_job
 from dagster_cx.defs.publish import bi_snapshot
 from dagster_cx.defs.quality import gx_checks
+from dagster_cx.defs.report import cx_report
 from dagster_cx.defs.resources import build_resources
 
 defs = dg.Definitions(
-    assets=[*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot],
+    assets=[*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, cx_report],
     asset_checks=[*raw_checks, *gx_checks],
     jobs=[full_build_job],
     schedules=[daily_full_build],

@@ -45,6 +45,15 @@ def published_path() -> Path:
     return path
 
 
+def report_dir() -> Path:
+    """Where the HTML report and its chart exports go (CX_REPORT_DIR); default: beside the published copy."""
+    configured = os.environ.get("CX_REPORT_DIR")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    published = published_path()
+    return published.with_name(f"{published.stem}_report")
+
+
 def pin_environment() -> None:
     """Export absolute CX_DATA_DIR and CX_WAREHOUSE so every subprocess sees the same files."""
     os.environ["CX_DATA_DIR"] = str(data_dir())

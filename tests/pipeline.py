@@ -13,7 +13,8 @@ import dagster as dg
 @contextmanager
 def pipeline_environment(data_dir: Path, warehouse: Path) -> Iterator[None]:
     """Point Dagster and the dbt subprocess at the given files (published copy beside the warehouse)."""
-    saved = {k: os.environ.get(k) for k in ("CX_DATA_DIR", "CX_WAREHOUSE", "CX_PUBLISHED")}
+    saved = {k: os.environ.get(k) for k in ("CX_DATA_DIR", "CX_WAREHOUSE", "CX_PUBLISHED", "CX_REPORT_DIR")}
+    os.environ.pop("CX_REPORT_DIR", None)  # the report goes beside the published copy
     os.environ["CX_DATA_DIR"] = str(data_dir)
     os.environ["CX_WAREHOUSE"] = str(warehouse)
     os.environ["CX_PUBLISHED"] = str(published_path_for(warehouse))
@@ -31,6 +32,11 @@ def published_path_for(warehouse: Path) -> Path:
     return warehouse.with_name(f"{warehouse.stem}_published.duckdb")
 
 
+def report_dir_for(warehouse: Path) -> Path:
+    published = published_path_for(warehouse)
+    return published.with_name(f"{published.stem}_report")
+
+
 def run_pipeline(
     data_dir: Path, warehouse: Path, instance: dg.DagsterInstance | None = None
 ) -> dg.ExecuteInProcessResult:
@@ -40,11 +46,12 @@ def run_pipeline(
     from dagster_cx.defs.ingest import raw_assets, raw_checks
     from dagster_cx.defs.publish import bi_snapshot
     from dagster_cx.defs.quality import gx_checks
+    from dagster_cx.defs.report import cx_report
     from dagster_cx.defs.resources import build_resources
 
     with pipeline_environment(data_dir, warehouse):
         return dg.materialize(
-            [*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, *raw_checks, *gx_checks],
+            [*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, cx_report, *raw_checks, *gx_checks],
             resources=build_resources(),
             instance=instance or dg.DagsterInstance.ephemeral(),
             raise_on_error=False,

@@ -11,6 +11,7 @@ EXPECTED_ASSETS = {
     *(f"raw/{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers")),
     *(f"reference/{s}" for s in ("channels", "emotions", "scorecard_targets")),
     "published/bi_snapshot",
+    "published/cx_report",
     *(f"staging/stg_cx__{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers")),
     "intermediate/int_survey_answers_scored",
     "intermediate/int_survey_responses_scored",

@@ -44,6 +44,17 @@ class PublishedCopyResource(dg.ConfigurableResource):
         return Path(self.database)
 
 
+class ReportFolderResource(dg.ConfigurableResource):
+    """Where the self-contained HTML report and its chart exports are written."""
+
+    folder: str
+    language: str = "en"
+
+    @property
+    def path(self) -> Path:
+        return Path(self.folder)
+
+
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     settings.pin_environment()
     return {
@@ -51,4 +62,5 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "raw_files": RawFilesResource(data_dir=str(settings.data_dir())),
         "dbt": dbt_cli(),
         "published_copy": PublishedCopyResource(database=str(settings.published_path())),
+        "report_folder": ReportFolderResource(folder=str(settings.report_dir())),
     }
