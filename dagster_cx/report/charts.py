@@ -28,6 +28,9 @@ EMOTION_COLOURS = {
     "joy": "#ffd600", "trust": "#8bc34a", "fear": "#1b5e20", "surprise": "#00acc1",
     "sadness": "#1e88e5", "disgust": "#8e24aa", "anger": "#e53935", "anticipation": "#fb8c00",
 }
+# The caption line (n and period) sits just above the plot, left-aligned.
+CAPTION_MARK = {"align": "left", "baseline": "bottom", "fontSize": 11, "color": "#555"}
+CAPTION_ENCODING = {"text": "caption:N", "x": alt.value(0), "y": alt.value(-4)}
 WIDTH = 520
 SMALL = 250
 
@@ -77,9 +80,7 @@ def _caption(base: alt.Chart, n_field: str, first: str = "month", last: str = "m
         **{total: summed, start: f"min({first})", end: f"max({last})"}
     ).transform_calculate(
         caption=f"{prefix} + ' · ' + datum.{start} + ' to ' + datum.{end}"
-    ).mark_text(align="left", baseline="bottom", fontSize=11, color="#555").encode(
-        text="caption:N", x=alt.value(0), y=alt.value(-4)
-    )
+    ).mark_text(**CAPTION_MARK).encode(**CAPTION_ENCODING)
 
 
 def _title(labels: dict[str, str], key: str, note: str | None = None) -> alt.Title:
@@ -101,8 +102,7 @@ def scorecard(frames: dict[str, pd.DataFrame], labels: dict[str, str], period: t
     ).mark_text(color="white", fontSize=11).encode(x="month:O", y="measure_label:N", text="shown:N")
     caption = base.transform_aggregate(first="min(month)", last="max(month)").transform_calculate(
         caption="datum.first + ' to ' + datum.last + ' · n of each cell in its tooltip'"
-    ).mark_text(align="left", baseline="bottom", fontSize=11, color="#555").encode(
-        text="caption:N", x=alt.value(0), y=alt.value(-4))
+    ).mark_text(**CAPTION_MARK).encode(**CAPTION_ENCODING)
     return alt.layer(cells, values, caption).properties(
         width=WIDTH, title=_title(labels, "scorecard", "scorecard_note")).add_params(*_params(period))
 
@@ -231,8 +231,7 @@ def drivers(frames: dict[str, pd.DataFrame], labels: dict[str, str], period: tup
         ).transform_calculate(
             caption=f"'{framework}: n = ' + format(datum.n, ',') + ' · ' + datum.first + ' to ' + datum.last"
             " + ' · R² = ' + format(datum.r2, '.2f')"
-        ).mark_text(align="left", baseline="bottom", fontSize=11, color="#555").encode(
-            text="caption:N", x=alt.value(0), y=alt.value(-4))
+        ).mark_text(**CAPTION_MARK).encode(**CAPTION_ENCODING)
         panels.append(alt.layer(equal_share, average, points, names, caption).properties(width=SMALL, height=220))
     return alt.hconcat(*panels, title=_title(labels, "drivers", "drivers_note")).add_params(*_params(period))
 
@@ -276,8 +275,7 @@ def emotions(frames: dict[str, pd.DataFrame], labels: dict[str, str], period: tu
     )
     caption = base.transform_aggregate(n="sum(emotion_responses)").transform_calculate(
         caption="'n = ' + format(datum.n, ',') + ' · whole history'"
-    ).mark_text(align="left", baseline="bottom", fontSize=11, color="#555").encode(
-        text="caption:N", x=alt.value(0), y=alt.value(-4))
+    ).mark_text(**CAPTION_MARK).encode(**CAPTION_ENCODING)
     return alt.layer(petals, caption).properties(
         width=SMALL + 40, height=SMALL + 40, title=_title(labels, "emotions")).add_params(*_params(period))
 
@@ -341,8 +339,7 @@ def followups(frames: dict[str, pd.DataFrame], labels: dict[str, str], period: t
         n="sum(one)", oldest="max(days_waiting)", as_of="max(as_of_date)"
     ).transform_calculate(
         caption="'n = ' + format(datum.n, ',') + ' to call back · oldest ' + datum.oldest + ' days · as of ' + datum.as_of"
-    ).mark_text(align="left", baseline="bottom", fontSize=11, color="#555").encode(
-        text="caption:N", x=alt.value(0), y=alt.value(-4))
+    ).mark_text(**CAPTION_MARK).encode(**CAPTION_ENCODING)
     return alt.layer(bars, caption).properties(
         width=WIDTH - 160, height=180, title=_title(labels, "followups", "followups_note")).add_params(*_params(period))
 

@@ -1,0 +1,81 @@
+"""The benchmark script at the smallest size, so it cannot rot: results exist and reconcile (never a time)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from benchmarks import holdback, run
+from dagster_cx.sample.generator import generate
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One benchmark run at size `sample`: full build, no-new-data run and floor (incremental: see below)."""
+    work, results_dir = tmp_path_factory.mktemp("bench_work"), tmp_path_factory.mktemp("bench_results")
+    code = run.main(["--size", "sample", "--work-dir", str(work), "--results-dir", str(results_dir),
+                     "--skip-incremental"])
+    written = sorted(results_dir.glob("sample_*.json"))
+    assert len(written) == 1 and written[0].with_suffix(".md").exists()
+    data = json.loads(written[0].read_text())
+    assert code == 0, data.get("runs")
+    return data
+
+
+def test_every_stage_is_timed_and_measured(results: dict) -> None:
+    assert set(results["runs"]) == {"full", "no_new_data"}
+    for name, pipeline in results["runs"].items():
+        assert pipeline["success"], (name, pipeline["problems"])
+        stages = pipeline["stages"]
+        assert set(stages) == {*run.STAGES, "total"}
+        for stage in ("startup", "dbt_parse", "load_definitions", "ingestion", "ingestion_checks", "dbt_staging",
+                      "quality_checks", "dbt_marts", "driver_importance", "publish", "report"):
+            assert stages[stage]["seconds"] > 0, (name, stage)
+            assert stages[stage]["peak_rss_mib"] > 0, (name, stage)
+        assert sum(stages[s]["seconds"] for s in run.STAGES) == pytest.approx(stages["total"]["seconds"], abs=0.01)
+        assert stages["total"]["peak_rss_mib"] >= max(stages[s]["peak_rss_mib"] or 0 for s in run.STAGES)
+    assert results["floor"]["success"] and results["floor"]["seconds"] > 0
+    assert results["ratios"]["full_over_floor"] > 0
+    assert {"cores", "ram_gib", "python", "duckdb", "dbt-core"} <= set(results["machine"])
+
+
+def test_floor_reconciles_with_the_marts(results: dict) -> None:
+    recon = results["reconciliation"]
+    survey, contacts = recon["survey_daily"], recon["contact_center_daily"]
+    assert survey["reconciled"] and contacts["reconciled"], recon
+    assert survey["floor_totals"]["nps_responses"] == survey["pipeline_totals"]["nps_responses"] > 0
+    assert survey["floor_totals"]["promoters"] == survey["pipeline_totals"]["promoters"] > 0
+    assert contacts["floor_totals"]["contacts_offered"] == contacts["pipeline_totals"]["contacts_offered"] > 0
+    assert contacts["floor_totals"]["contacts_created"] == results["data"]["rows"]["contacts"]
+    assert results["row_counts"]["raw.contacts"] == results["data"]["rows"]["contacts"]
+
+
+def test_the_second_run_loads_nothing_new(results: dict) -> None:
+    full, again = results["runs"]["full"]["ingested"], results["runs"]["no_new_data"]["ingested"]
+    assert sum(entity["files_loaded"] for entity in full.values()) == results["data"]["files"]
+    assert sum(entity["files_loaded"] for entity in again.values()) == 0
+
+
+def test_holding_back_the_last_day_splits_rows_without_loss(tmp_path: Path) -> None:
+    """The incremental phase's split: base + last day = the generated data, row for row."""
+    data = tmp_path / "data"
+    generate(data, size="sample", bad_rows=False)
+    held = holdback.prepare(data, tmp_path / "base", tmp_path / "day")
+    assert held["last_day"] == "2026-06-30"
+    added = holdback.add_day(tmp_path / "day", tmp_path / "base")
+    assert len(added) == 3
+    con = duckdb.connect()
+    for entity, spec in held["entities"].items():
+        assert spec["rows_held_back"] > 0
+        reader = "read_parquet" if entity == "survey_answers" else "read_csv"
+        pattern = "*.parquet" if entity == "survey_answers" else "*.csv"
+        key = "response_id, question_id" if entity == "survey_answers" else f"{entity[:-1]}_id"
+        original, split = (con.execute(f"select count(*), count(distinct ({key})) from {reader}('{root}/{entity}/{pattern}')")
+                           .fetchone() for root in (data, tmp_path / "base"))
+        assert original == split, entity
+    day_answers = con.execute(f"select count(distinct response_id) from read_parquet('{tmp_path}/day/survey_answers/*')").fetchone()[0]
+    day_responses = con.execute(f"select count(*) from read_csv('{tmp_path}/day/survey_responses/*')").fetchone()[0]
+    assert 0 < day_answers <= day_responses
