@@ -229,9 +229,11 @@ def _stages(child: dict, sampler: TreeSampler) -> dict:
         stages[stage] = {"seconds": round(sum(end - start for start, end in windows[stage]), 3),
                          "peak_rss_mib": _peak(sampler, windows[stage])}
     in_steps = sum(stages[s]["seconds"] for s in STAGES[3:11])
-    orchestration = windows["orchestration"]  # unknown step keys count here too
-    stages["orchestration"] = {"seconds": round(run[1] - run[0] - in_steps, 3),
-                               "peak_rss_mib": _peak(sampler, orchestration) if orchestration else None}
+    # Between steps (and in steps of unknown stages): the run window minus the known steps.
+    known = sorted(w for stage in STAGES[3:11] for w in windows[stage])
+    edges = [run[0], *[t for window in known for t in window], run[1]]
+    gaps = [(edges[i], edges[i + 1]) for i in range(0, len(edges) - 1, 2) if edges[i + 1] > edges[i]]
+    stages["orchestration"] = {"seconds": round(run[1] - run[0] - in_steps, 3), "peak_rss_mib": _peak(sampler, gaps)}
     stages["exit"] = {"seconds": round(process[1] - run[1], 3), "peak_rss_mib": _peak(sampler, [(run[1], process[1])])}
     stages["total"] = {"seconds": round(process[1] - process[0], 3), "peak_rss_mib": sampler.peak_mib()}
     return stages

@@ -84,6 +84,9 @@ class Entity:
     rules: tuple[RowRule, ...] = ()
     lookups: tuple[Lookup, ...] = ()
     depends_on: tuple[str, ...] = field(default=())
+    # Source freshness: new data is expected at least this often; None = no expectation
+    # (reference data such as the question catalog changes only now and then).
+    expected_every_hours: int | None = None
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -114,6 +117,7 @@ CUSTOMERS = Entity(
         RowRule("(status = 'churned') = (churn_date is not null)", "churn_date must be set exactly when status is churned"),
         RowRule("churn_date is null or churn_date >= signup_date", "churn_date is before signup_date"),
     ),
+    expected_every_hours=7 * 24,
 )
 
 JOURNEY_TOUCHPOINTS = Entity(
@@ -175,6 +179,7 @@ SURVEY_RESPONSES = Entity(
         _ts("answered_at", "When the response was submitted.", required=True),
     ),
     rules=(RowRule("sent_at is null or sent_at <= answered_at", "answered_at is before sent_at"),),
+    expected_every_hours=24,
 )
 
 SURVEY_ANSWERS = Entity(
@@ -207,6 +212,7 @@ SURVEY_ANSWERS = Entity(
                 "emotion answer_text must be one of Plutchik's eight primary emotions"),
     ),
     depends_on=("questions", "survey_responses"),
+    expected_every_hours=24,
 )
 
 CONTACTS = Entity(
@@ -243,6 +249,7 @@ CONTACTS = Entity(
         RowRule("closed_at is null or closed_at >= coalesce(resolved_at, created_at)", "closed_at is before resolved_at"),
         RowRule("not (is_abandoned and first_replied_at is not null)", "an abandoned contact cannot have a reply"),
     ),
+    expected_every_hours=24,
 )
 
 # Load order respects lookups: a rule may only use entities loaded before it.

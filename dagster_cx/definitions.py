@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from dagster_cx.defs.closed_loop import detractor_alerts
 from dagster_cx.defs.dbt import dbt_marts, dbt_staging
 from dagster_cx.defs.drivers import mart_driver_importance
 from dagster_cx.defs.ingest import raw_assets, raw_checks
@@ -12,7 +13,7 @@ from dagster_cx.defs.report import cx_report
 from dagster_cx.defs.resources import build_resources
 
 defs = dg.Definitions(
-    assets=[*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, cx_report],
+    assets=[*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, cx_report, detractor_alerts],
     asset_checks=[*raw_checks, *gx_checks],
     jobs=[full_build_job],
     schedules=[daily_full_build],

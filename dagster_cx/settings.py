@@ -54,6 +54,11 @@ def report_dir() -> Path:
     return published.with_name(f"{published.stem}_report")
 
 
+def alert_webhook_url() -> str:
+    """Where detractor alerts are POSTed as JSON (CX_ALERT_WEBHOOK_URL); empty: only shown in Dagster."""
+    return os.environ.get("CX_ALERT_WEBHOOK_URL", "").strip()
+
+
 def pin_environment() -> None:
     """Export absolute CX_DATA_DIR and CX_WAREHOUSE so every subprocess sees the same files."""
     os.environ["CX_DATA_DIR"] = str(data_dir())

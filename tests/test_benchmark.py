@@ -72,7 +72,8 @@ def test_holding_back_the_last_day_splits_rows_without_loss(tmp_path: Path) -> N
         assert spec["rows_held_back"] > 0
         reader = "read_parquet" if entity == "survey_answers" else "read_csv"
         pattern = "*.parquet" if entity == "survey_answers" else "*.csv"
-        key = "response_id, question_id" if entity == "survey_answers" else f"{entity[:-1]}_id"
+        key = {"contacts": "contact_id", "survey_responses": "response_id",
+               "survey_answers": "response_id, question_id"}[entity]
         original, split = (con.execute(f"select count(*), count(distinct ({key})) from {reader}('{root}/{entity}/{pattern}')")
                            .fetchone() for root in (data, tmp_path / "base"))
         assert original == split, entity

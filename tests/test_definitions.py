@@ -12,6 +12,7 @@ EXPECTED_ASSETS = {
     *(f"reference/{s}" for s in ("channels", "emotions", "scorecard_targets")),
     "published/bi_snapshot",
     "published/cx_report",
+    "closed_loop/detractor_alerts",
     *(f"staging/stg_cx__{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers")),
     "intermediate/int_survey_answers_scored",
     "intermediate/int_survey_responses_scored",
@@ -50,7 +51,10 @@ def test_asset_graph_snapshot():
                                          "detractor_followups", "mart_driver_importance")),
     }
     assert {c for c in checks if c.endswith(":rows_reconcile")} == {f"{k}:rows_reconcile" for k in EXPECTED_ASSETS if k.startswith("raw/")}
-    assert sum(1 for c in checks if ":gx_" not in c and not c.endswith(":rows_reconcile")) > 40  # dbt tests
+    assert {c for c in checks if c.endswith(":freshness")} == {
+        f"raw/{e}:freshness" for e in ("customers", "contacts", "survey_responses", "survey_answers")
+    }
+    assert sum(1 for c in checks if ":gx_" not in c and not c.endswith((":rows_reconcile", ":freshness"))) > 40  # dbt tests
     assert [j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")] == ["cx_full_build"]
     assert [s.name for s in defs.schedules] == ["cx_full_build_schedule"]
 

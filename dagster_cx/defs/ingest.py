@@ -1,10 +1,12 @@
 """Ingestion assets: one per raw entity, loading new files into the `raw` schema."""
 
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from dagster_cx.contract import ENTITIES, Entity
 from dagster_cx.defs.resources import RawFilesResource, WarehouseResource
+from dagster_cx.ingest.freshness import freshness
 from dagster_cx.ingest.loader import FILE_LOADS_TABLE, QUARANTINE_TABLE, RAW_SCHEMA, ensure_raw_schema, load_entity
 
 GROUP = "ingest"
@@ -104,5 +106,33 @@ def _build_reconciliation_check(entity: Entity) -> dg.AssetChecksDefinition:
     return _check
 
 
+def _build_freshness_check(entity: Entity) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=raw_asset_key(entity.name),
+        name="freshness",
+        blocking=False,
+        description=f"Warns when no file with rows has arrived for {entity.name} in the last "
+        f"{entity.expected_every_hours} h (the contract's expectation); the build goes on.",
+    )
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect(read_only=True) as con:
+            state = freshness(con, entity, datetime.now(UTC))
+        return dg.AssetCheckResult(
+            passed=state.is_fresh,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=state.describe(),
+            metadata={
+                "expected_every_hours": state.expected_every_hours,
+                "hours_since_new_data": state.hours_since if state.hours_since is not None else -1.0,
+                "last_new_data_at": state.last_new_data_at.isoformat() if state.last_new_data_at else "never",
+            },
+        )
+
+    return _check
+
+
 raw_assets = [_build_raw_asset(entity) for entity in ENTITIES]
-raw_checks = [_build_reconciliation_check(entity) for entity in ENTITIES]
+raw_checks = [
+    *(_build_reconciliation_check(entity) for entity in ENTITIES),
+    *(_build_freshness_check(entity) for entity in ENTITIES if entity.expected_every_hours is not None),
+]

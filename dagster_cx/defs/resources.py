@@ -55,6 +55,12 @@ class ReportFolderResource(dg.ConfigurableResource):
         return Path(self.folder)
 
 
+class AlertsResource(dg.ConfigurableResource):
+    """Where detractor alerts are posted (CX_ALERT_WEBHOOK_URL); empty: only in Dagster."""
+
+    webhook_url: str = ""
+
+
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     settings.pin_environment()
     return {
@@ -63,4 +69,5 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "dbt": dbt_cli(),
         "published_copy": PublishedCopyResource(database=str(settings.published_path())),
         "report_folder": ReportFolderResource(folder=str(settings.report_dir())),
+        "alerts": AlertsResource(webhook_url=settings.alert_webhook_url()),
     }

@@ -1,0 +1,1 @@
+"""Closing the loop: getting unhappy customers in front of the CX team."""
