@@ -11,12 +11,14 @@ from dagster_cx.defs.publish import bi_snapshot
 from dagster_cx.defs.quality import gx_checks
 from dagster_cx.defs.report import cx_report
 from dagster_cx.defs.resources import build_resources
+from dagster_cx.defs.sensors import new_raw_files
 
 defs = dg.Definitions(
     assets=[*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, cx_report, detractor_alerts],
     asset_checks=[*raw_checks, *gx_checks],
     jobs=[full_build_job],
     schedules=[daily_full_build],
+    sensors=[new_raw_files],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

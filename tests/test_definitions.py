@@ -57,6 +57,7 @@ def test_asset_graph_snapshot():
     assert sum(1 for c in checks if ":gx_" not in c and not c.endswith((":rows_reconcile", ":freshness"))) > 40  # dbt tests
     assert [j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")] == ["cx_full_build"]
     assert [s.name for s in defs.schedules] == ["cx_full_build_schedule"]
+    assert [s.name for s in defs.sensors] == ["new_raw_files"]
 
 
 def test_gx_checks_are_blocking():
