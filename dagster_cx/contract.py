@@ -253,6 +253,21 @@ CONTACTS = Entity(
 )
 
 # Load order respects lookups: a rule may only use entities loaded before it.
+SURVEY_OPT_OUTS = Entity(
+    name="survey_opt_outs",
+    description="Survey consent as the CRM exports it: one row per change of a customer's choice "
+    "(the newest loaded version per customer counts). Optional: no files, no opt-outs.",
+    key=("customer_id",),
+    columns=(
+        Column("customer_id", "varchar", "The customer.", required=True),
+        Column("is_opted_out", "boolean", "True: send no surveys; false: opted back in.", required=True),
+        _ts("changed_at", "When the customer made this choice.", required=True),
+    ),
+    lookups=(Lookup("customers", "c", "c.customer_id = typed.customer_id", ("customer_id",)),),
+    rules=(RowRule("c_customer_id is not null", "unknown customer_id (no loaded customer)"),),
+    depends_on=("customers",),
+)
+
 ENTITIES: tuple[Entity, ...] = (
     CUSTOMERS,
     JOURNEY_TOUCHPOINTS,
@@ -260,5 +275,6 @@ ENTITIES: tuple[Entity, ...] = (
     CONTACTS,
     SURVEY_RESPONSES,
     SURVEY_ANSWERS,
+    SURVEY_OPT_OUTS,
 )
 ENTITIES_BY_NAME = {e.name: e for e in ENTITIES}

@@ -54,6 +54,14 @@ def report_dir() -> Path:
     return published.with_name(f"{published.stem}_report")
 
 
+def survey_invitations_dir() -> Path:
+    """Where the daily survey-invitation CSVs go (CX_SURVEY_INVITATIONS_DIR); default: beside the published copy."""
+    configured = os.environ.get("CX_SURVEY_INVITATIONS_DIR")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return published_path().with_name("survey_invitations")
+
+
 def alert_webhook_url() -> str:
     """Where detractor alerts are POSTed as JSON (CX_ALERT_WEBHOOK_URL); empty: only shown in Dagster."""
     return os.environ.get("CX_ALERT_WEBHOOK_URL", "").strip()

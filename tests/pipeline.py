@@ -13,9 +13,11 @@ import dagster as dg
 @contextmanager
 def pipeline_environment(data_dir: Path, warehouse: Path) -> Iterator[None]:
     """Point Dagster and the dbt subprocess at the given files (published copy beside the warehouse)."""
-    saved = {k: os.environ.get(k) for k in ("CX_DATA_DIR", "CX_WAREHOUSE", "CX_PUBLISHED", "CX_REPORT_DIR", "CX_ALERT_WEBHOOK_URL")}
+    saved = {k: os.environ.get(k) for k in ("CX_DATA_DIR", "CX_WAREHOUSE", "CX_PUBLISHED", "CX_REPORT_DIR", "CX_ALERT_WEBHOOK_URL",
+                                      "CX_SURVEY_INVITATIONS_DIR")}
     os.environ.pop("CX_REPORT_DIR", None)  # the report goes beside the published copy
     os.environ.pop("CX_ALERT_WEBHOOK_URL", None)  # tests post only to their own local server
+    os.environ.pop("CX_SURVEY_INVITATIONS_DIR", None)
     os.environ["CX_DATA_DIR"] = str(data_dir)
     os.environ["CX_WAREHOUSE"] = str(warehouse)
     os.environ["CX_PUBLISHED"] = str(published_path_for(warehouse))
@@ -42,7 +44,7 @@ def run_pipeline(
     data_dir: Path, warehouse: Path, instance: dg.DagsterInstance | None = None
 ) -> dg.ExecuteInProcessResult:
     """Materialise every asset and run every check, exactly as the `cx_full_build` job does."""
-    from dagster_cx.defs.closed_loop import detractor_alerts
+    from dagster_cx.defs.closed_loop import detractor_alerts, survey_invitations
     from dagster_cx.defs.dbt import dbt_marts, dbt_staging
     from dagster_cx.defs.drivers import mart_driver_importance
     from dagster_cx.defs.ingest import raw_assets, raw_checks
@@ -53,7 +55,7 @@ def run_pipeline(
 
     with pipeline_environment(data_dir, warehouse):
         return dg.materialize(
-            [*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, cx_report, detractor_alerts, *raw_checks, *gx_checks],
+            [*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, cx_report, detractor_alerts, survey_invitations, *raw_checks, *gx_checks],
             resources=build_resources(),
             instance=instance or dg.DagsterInstance.ephemeral(),
             raise_on_error=False,

@@ -8,12 +8,15 @@ from dagster_cx.definitions import defs
 from dagster_cx.defs.dbt_project import dbt_project
 
 EXPECTED_ASSETS = {
-    *(f"raw/{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers")),
+    *(f"raw/{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers",
+                            "survey_opt_outs")),
     *(f"reference/{s}" for s in ("channels", "emotions", "scorecard_targets")),
     "published/bi_snapshot",
     "published/cx_report",
     "closed_loop/detractor_alerts",
-    *(f"staging/stg_cx__{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers")),
+    "closed_loop/survey_invitations",
+    *(f"staging/stg_cx__{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers",
+                                       "survey_opt_outs")),
     "intermediate/int_survey_answers_scored",
     "intermediate/int_survey_responses_scored",
     "intermediate/int_survey_construct_scores",
@@ -70,7 +73,7 @@ def test_gx_checks_are_blocking():
 def test_every_model_and_column_is_documented(handmade_db):
     manifest = json.loads(dbt_project.manifest_path.read_text())
     models = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
-    assert len(models) == 36
+    assert len(models) == 37
     for node in models:
         assert node["description"].strip(), f"{node['name']} has no description"
         documented = {name for name, column in node["columns"].items() if column["description"].strip()}

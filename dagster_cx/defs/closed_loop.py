@@ -1,17 +1,21 @@
-"""Closed loop: new detractors with a comment, surfaced in Dagster and posted to a webhook if set."""
+"""Closed loop: detractor alerts (Dagster and a webhook) and the daily delayed-survey invitations."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import dagster as dg
+from pydantic import Field
 
 from dagster_cx.closed_loop.alerts import WebhookError, ensure_ledger, new_alerts, payload, post, record
 from dagster_cx.defs.ingest import WRITER_POOL
-from dagster_cx.defs.resources import AlertsResource, WarehouseResource
+from dagster_cx.closed_loop.survey_triggers import MOMENT_SQL, TriggerRules, invite
+from dagster_cx.defs.resources import AlertsResource, SurveyInvitationsResource, WarehouseResource
+
+GROUP = "closed_loop"
 
 
 @dg.asset(
     key=["closed_loop", "detractor_alerts"],
-    group_name="closed_loop",
+    group_name=GROUP,
     kinds={"python", "duckdb"},
     deps=[dg.AssetKey(["marts", "detractor_followups"])],
     pool=WRITER_POOL,
@@ -41,5 +45,51 @@ def detractor_alerts(
             "new_alerts": len(found),
             "posted_to_webhook": bool(found and alerts.webhook_url),
             "most_urgent": dg.MetadataValue.md(table if found else "No new detractor with a comment."),
+        }
+    )
+
+
+class SurveyInvitationsConfig(dg.Config):
+    """The invitation rules (dagster_cx/closed_loop/survey_triggers.py says how each applies)."""
+
+    as_of_date: str = Field(default="", description="Day to invite for, YYYY-MM-DD; empty: today (UTC). "
+                            "Replay a past day for a backfill: the ledger keeps the rules across days.")
+    moments: list[str] = Field(default=list(MOMENT_SQL), description=f"Key moments, of {sorted(MOMENT_SQL)}.")
+    delay_min_days: int = Field(default=60, description="First day after the moment a customer is due.")
+    delay_max_days: int = Field(default=90, description="Last day after the moment a customer is due.")
+    min_days_between_surveys: int = Field(default=30, description="At most one survey per customer this often.")
+    high_effort_max_ces: int = Field(default=2, description="CES (1-7) at or below which a contact was hard.")
+
+
+@dg.asset(
+    key=["closed_loop", "survey_invitations"],
+    group_name=GROUP,
+    kinds={"python", "duckdb", "csv"},
+    deps=[dg.AssetKey(["marts", name]) for name in ("fct_contacts", "dim_customers", "fct_survey_responses")]
+    + [dg.AssetKey(["staging", "stg_cx__survey_opt_outs"])],
+    pool=WRITER_POOL,
+    description="Customers due for a delayed survey 60-90 days after a key moment, under the contact-frequency "
+    "rules (one survey per customer per 30 days, no opt-outs or churned customers, never twice per moment): "
+    "survey_invitations_<day>.csv for the survey tool, recorded in ops.survey_invitations.",
+)
+def survey_invitations(
+    context: dg.AssetExecutionContext,
+    config: SurveyInvitationsConfig,
+    warehouse: WarehouseResource,
+    survey_invitations_folder: SurveyInvitationsResource,
+) -> dg.MaterializeResult:
+    as_of = date.fromisoformat(config.as_of_date) if config.as_of_date else datetime.now(UTC).date()
+    rules = TriggerRules(
+        moments=tuple(config.moments), delay_min_days=config.delay_min_days, delay_max_days=config.delay_max_days,
+        min_days_between_surveys=config.min_days_between_surveys, high_effort_max_ces=config.high_effort_max_ces,
+    )
+    with warehouse.connect() as con:
+        day = invite(con, as_of, rules, context.run_id, survey_invitations_folder.path)
+    return dg.MaterializeResult(
+        metadata={
+            "as_of": as_of.isoformat(),
+            "newly_invited": day.newly_invited,
+            "listed_for_the_day": day.listed,
+            "csv": dg.MetadataValue.path(str(day.csv_path)),
         }
     )

@@ -55,6 +55,16 @@ class ReportFolderResource(dg.ConfigurableResource):
         return Path(self.folder)
 
 
+class SurveyInvitationsResource(dg.ConfigurableResource):
+    """Where the daily survey-invitation CSVs go, for the survey tool to import."""
+
+    folder: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.folder)
+
+
 class AlertsResource(dg.ConfigurableResource):
     """Where detractor alerts are posted (CX_ALERT_WEBHOOK_URL); empty: only in Dagster."""
 
@@ -70,4 +80,5 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "published_copy": PublishedCopyResource(database=str(settings.published_path())),
         "report_folder": ReportFolderResource(folder=str(settings.report_dir())),
         "alerts": AlertsResource(webhook_url=settings.alert_webhook_url()),
+        "survey_invitations_folder": SurveyInvitationsResource(folder=str(settings.survey_invitations_dir())),
     }

@@ -55,6 +55,7 @@ from dagster_cx.contract import (
     QUESTIONS,
     SURVEY_ANSWERS,
     SURVEY_KINDS,
+    SURVEY_OPT_OUTS,
     SURVEY_RESPONSES,
     Entity,
 )
@@ -392,7 +393,9 @@ _TEMPLATES = tuple(t for lang in LANGUAGES for group in _COMMENTS[lang] for t in
 _TEMPLATE_COUNT = np.array([len(g) for lang in LANGUAGES for g in _COMMENTS[lang]])  # per language*3 + group
 _TEMPLATE_START = np.concatenate([[0], np.cumsum(_TEMPLATE_COUNT)[:-1]])
 
-_ENTITY_PARTS = ("customers", "contacts", "churn", "survey_responses", "survey_answers", "bad_rows")
+# Each part draws from its own stream; a new part goes last, so the others' files stay byte-identical.
+_ENTITY_PARTS = ("customers", "contacts", "churn", "survey_responses", "survey_answers", "bad_rows",
+                 "survey_opt_outs")
 _ANSWER_SCHEMA = pa.schema([("response_id", pa.string()), ("question_id", pa.string()),
                             ("answer_value", pa.float64()), ("answer_text", pa.string())])
 
@@ -544,6 +547,24 @@ def _table(entity: Entity, columns: dict[str, pa.Array]) -> pa.Table:
     if set(columns) != set(entity.column_names):
         raise ValueError(f"{entity.name}: columns {sorted(columns)} do not match the contract")
     return pa.table({name: columns[name] for name in entity.column_names})
+
+
+# Survey consent: the share of customers who opt out during the period, and of those, who opt back in.
+OPT_OUT_SHARE = 0.04
+OPT_BACK_IN_SHARE = 0.15
+
+
+def _opt_outs_table(rng: np.random.Generator, cust: Columns, period: _Period) -> pa.Table:
+    """Consent changes in the period: some customers opt out, a few of them later opt back in (latest row)."""
+    n = len(cust["segment"])
+    chosen = np.sort(rng.choice(n, size=max(1, round(n * OPT_OUT_SHARE)), replace=False))
+    changed = period.start_s + np.floor(rng.random(len(chosen)) * (period.cutoff_s - period.start_s))
+    back_in = rng.random(len(chosen)) < OPT_BACK_IN_SHARE
+    return _table(SURVEY_OPT_OUTS, {
+        "customer_id": _ids("C", chosen + 1, 7),
+        "is_opted_out": pa.array(~back_in),
+        "changed_at": _timestamps(changed, cust["zone"][chosen]),
+    })
 
 
 def _write_csv(table: pa.Table, path: Path) -> int:
@@ -1316,6 +1337,10 @@ def generate(out_dir: Path, size: str = "sample", seed: int = DEFAULT_SEED, bad_
 
     record("survey_answers", *_write_months(out_dir, "survey_answers", period, answers, planter(_bad_answers)),
            started)
+
+    started, rel = time.perf_counter(), "survey_opt_outs/survey_opt_outs.csv"
+    record("survey_opt_outs", {rel: _write_csv(_opt_outs_table(_rng(seed, "survey_opt_outs"), cust, period),
+                                               out_dir / rel)}, [], started)
 
     manifest = _manifest(size, seed, bad_rows, period, entities)
     (out_dir / "MANIFEST.json").write_text(json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n",
