@@ -37,7 +37,10 @@ def chromium() -> str:
     """Debian's Chromium; installed here when missing and we may (the README's test command then just works)."""
     path = shutil.which("chromium")
     if path is None and shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(["apt-get", "install", "-y", "-q", "chromium"], check=True, capture_output=True, timeout=900)
+        install = ["apt-get", "install", "-y", "-q", "chromium"]
+        if subprocess.run(install, capture_output=True, timeout=900).returncode != 0:  # stale package lists
+            subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True, timeout=900)
+            subprocess.run(install, check=True, capture_output=True, timeout=900)
         path = shutil.which("chromium")
     if path is None:
         pytest.fail("The report tests need Debian's Chromium: run `sudo apt-get install -y chromium`, then re-run.")
