@@ -47,7 +47,8 @@ def build_report(published: Path, out_dir: Path, language: str = "en") -> Report
     # The period starts at the first month with survey answers: contacts alone in the month
     # before (a few minutes of it in the reporting time zone) would open every chart with a sliver.
     period = (min(survey["month"], default=months[0] if months else ""), months[-1] if months else "")
-    specs = {section.key: section.build(frames, labels, period).to_dict() for section in SECTIONS}
+    # Altair's schema validation of the inlined data costs seconds; vl-convert compiles (and rejects) every spec below.
+    specs = {section.key: section.build(frames, labels, period).to_dict(validate=False) for section in SECTIONS}
 
     out_dir.mkdir(parents=True, exist_ok=True)
     charts_dir = out_dir / "charts"
@@ -72,12 +73,21 @@ def build_report(published: Path, out_dir: Path, language: str = "en") -> Report
         sections=[
             {"key": s.key, "filters": s.filters, "unfiltered": _unfiltered_note(s.filters, labels)} for s in SECTIONS
         ],
-        vega_bundle=_script_safe(vlc.javascript_bundle()),
+        vega_bundle=_script_safe(_vega_bundle(out_dir)),
         specs_json=_script_safe(json.dumps(specs, ensure_ascii=False, allow_nan=False, default=str)),
     )
     html = out_dir / "cx_report.html"
     _write_atomically(html, page.encode("utf-8"))
     return ReportResult(html, exports, list(specs), html.stat().st_size)
+
+
+def _vega_bundle(out_dir: Path) -> str:
+    """Vega, Vega-Lite and Vega-Embed as one script; bundling takes seconds, so it is kept per vl-convert version."""
+    cached = out_dir / ".cache" / f"vega-bundle-{vlc.__version__}.js"
+    if not cached.exists():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(cached, vlc.javascript_bundle())
+    return cached.read_text(encoding="utf-8")
 
 
 def _unfiltered_note(filters: tuple[str, ...], labels: dict[str, str]) -> str:
