@@ -88,7 +88,8 @@ create or replace table floor_contact_center_daily as
 with
 
 contacts as (
-    select *
+    select contact_id, channel, queue, created_at, queue_entered_at, first_replied_at, is_abandoned,
+           talk_seconds, hold_seconds, after_contact_work_seconds
     from read_csv(getvariable('data_dir') || '/contacts/*.csv', header = true, filename = true,
                   types = {'created_at': 'timestamptz', 'queue_entered_at': 'timestamptz',
                            'first_replied_at': 'timestamptz', 'is_abandoned': 'boolean',

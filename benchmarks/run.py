@@ -39,7 +39,8 @@ GIB = 1024**3
 
 # Stages in build order; a step key maps to one of them (see _stage_of).
 STAGES = ["startup", "dbt_parse", "load_definitions", "ingestion", "ingestion_checks", "dbt_staging",
-          "quality_checks", "dbt_marts", "driver_importance", "publish", "report", "orchestration", "exit"]
+          "quality_checks", "dbt_marts", "driver_importance", "publish", "report", "other_steps", "orchestration", "exit"]
+STEP_STAGES = STAGES[3:12]  # the stages made of Dagster steps
 STAGE_NOTES = {
     "startup": "Python start and imports (dagster, dagster_cx)",
     "dbt_parse": "`dbt parse` subprocess, as `cx-warehouse run` does first",
@@ -52,6 +53,7 @@ STAGE_NOTES = {
     "driver_importance": "Python mart marts/mart_driver_importance",
     "publish": "published/bi_snapshot: DuckDB copy + Parquet",
     "report": "published/cx_report: HTML report and chart exports",
+    "other_steps": "any other step of cx_full_build (listed in the results' `steps`)",
     "orchestration": "Dagster time inside the run between steps (planning, events, IO managers)",
     "exit": "after the run until the process ends",
 }
@@ -83,7 +85,7 @@ def benchmark(size: str, seed: int, work_dir: Path, no_new_data: bool, increment
     """Every phase in order; returns the results as one JSON-ready dict."""
     root = work_dir / size
     data_dir = root / "data"
-    results: dict = {"size": size, "seed": seed, "spec": SIZES[size],
+    results: dict = {"size": size, "seed": seed, "spec": SIZES[size], "code": code_version(),
                      "started_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine_info(),
                      "data": prepare_data(data_dir, size, seed), "runs": {}, "ok": True}
 
@@ -209,7 +211,7 @@ def _stage_of(step_key: str) -> str:
     if "_gx_" in step_key:
         return "quality_checks"
     return {"marts__mart_driver_importance": "driver_importance", "published__bi_snapshot": "publish",
-            "published__cx_report": "report"}.get(step_key, "orchestration")
+            "published__cx_report": "report"}.get(step_key, "other_steps")
 
 
 def _stages(child: dict, sampler: TreeSampler) -> dict:
@@ -228,9 +230,9 @@ def _stages(child: dict, sampler: TreeSampler) -> dict:
             continue
         stages[stage] = {"seconds": round(sum(end - start for start, end in windows[stage]), 3),
                          "peak_rss_mib": _peak(sampler, windows[stage])}
-    in_steps = sum(stages[s]["seconds"] for s in STAGES[3:11])
-    # Between steps (and in steps of unknown stages): the run window minus the known steps.
-    known = sorted(w for stage in STAGES[3:11] for w in windows[stage])
+    in_steps = sum(stages[s]["seconds"] for s in STEP_STAGES)
+    # Between steps: the run window minus the steps.
+    known = sorted(w for stage in STEP_STAGES for w in windows[stage])
     edges = [run[0], *[t for window in known for t in window], run[1]]
     gaps = [(edges[i], edges[i + 1]) for i in range(0, len(edges) - 1, 2) if edges[i + 1] > edges[i]]
     stages["orchestration"] = {"seconds": round(run[1] - run[0] - in_steps, 3), "peak_rss_mib": _peak(sampler, gaps)}
@@ -275,7 +277,7 @@ def same_marts(left: Path, right: Path) -> bool:
 def ratios(results: dict) -> dict:
     runs, floor_ = results["runs"], results["floor"]
     full = runs["full"]["seconds"]
-    steps = sum(runs["full"]["stages"][s]["seconds"] for s in STAGES[3:11])
+    steps = sum(runs["full"]["stages"][s]["seconds"] for s in STEP_STAGES)
     out = {"full_over_floor": round(full / floor_["seconds"], 2),
            "steps_over_floor_sql": round(steps / floor_["sql_seconds"], 2)}
     if "incremental" in runs:
@@ -304,6 +306,21 @@ def targets(results: dict) -> dict:
 
 def _verdict(value: float, limit: float, unit: str) -> dict:
     return {"measured": round(value, 3), "limit": limit, "unit": unit, "met": value <= limit}
+
+
+def code_version() -> str | None:
+    """The commit benchmarked: BENCH_COMMIT in a snapshot made with `git archive`, else git's HEAD (+ dirty)."""
+    snapshot = BENCH_DIR.parent / "BENCH_COMMIT"
+    if snapshot.exists():
+        return snapshot.read_text().strip()
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=BENCH_DIR, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=BENCH_DIR,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + (" (with uncommitted changes)" if dirty else "")
 
 
 def machine_info() -> dict:
@@ -335,7 +352,7 @@ def render_markdown(results: dict) -> str:
     lines = [f"# Benchmark, size {results['size']} ({results['started_at']})", "",
              f"Machine: {machine['cores']} cores, {machine['ram_gib']} GiB; Python {machine['python']}, "
              f"DuckDB {machine['duckdb']}, dbt-core {machine['dbt-core']}, dbt-duckdb {machine['dbt-duckdb']}, "
-             f"Dagster {machine['dagster']}.",
+             f"Dagster {machine['dagster']}. Code: {results['code']}.",
              f"Data: {results['data']['files']} files, {results['data']['bytes'] / 2**20:.1f} MiB; rows "
              + ", ".join(f"{k} {v:,}" for k, v in results["data"]["rows"].items()) + ".", "",
              "Seconds and peak RSS (MiB, whole process tree) per stage:", "",
