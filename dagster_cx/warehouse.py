@@ -13,6 +13,11 @@ from pathlib import Path
 import duckdb
 
 
+def sql_literal(text: str) -> str:
+    """A SQL string literal (quotes doubled), for what DuckDB takes no parameter for: paths, comments."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 @contextmanager
 def connect(database: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection in UTC (as the dbt profile sets), always closed on exit."""

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_cx.warehouse import sql_literal
+
 LEDGER = "ops.survey_invitations"
 
 # Key moments: the SQL giving (customer_id, moment_type, moment_key, moment_date) for each kind.
@@ -164,7 +166,7 @@ def invite(con: duckdb.DuckDBPyConnection, as_of: date, rules: TriggerRules, run
             left join marts.dim_customers as customers on customers.customer_id = sent.customer_id
             where sent.invited_on = $as_of
             order by sent.customer_id
-        ) to '{str(temporary).replace("'", "''")}' (header, delimiter ',')
+        ) to {sql_literal(str(temporary))} (header, delimiter ',')
         """,
         {"as_of": as_of},
     ).fetchall()[0][0]

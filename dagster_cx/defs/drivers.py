@@ -14,15 +14,12 @@ from dagster_cx.analysis.driver_mart import (
 )
 from dagster_cx.defs.ingest import WRITER_POOL
 from dagster_cx.defs.resources import WarehouseResource
+from dagster_cx.warehouse import sql_literal
 
 SOURCE = "marts.fct_survey_responses"
 TABLE = "marts.mart_driver_importance"
 # LayerTranslator names dbt groups after the model folder: the dbt marts are in group "marts".
 GROUP = "marts"
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class DriverImportanceConfig(dg.Config):
@@ -64,9 +61,9 @@ def mart_driver_importance(
         # One transaction: a reader sees the old table or the new one, never half of it.
         con.execute("begin transaction")
         con.execute(f"create or replace table {TABLE} as select {columns} from driver_importance_rows")
-        con.execute(f"comment on table {TABLE} is {_sql_string(TABLE_DESCRIPTION)}")
+        con.execute(f"comment on table {TABLE} is {sql_literal(TABLE_DESCRIPTION)}")
         for name, description in COLUMN_DESCRIPTIONS.items():
-            con.execute(f"comment on column {TABLE}.{name} is {_sql_string(description)}")
+            con.execute(f"comment on column {TABLE}.{name} is {sql_literal(description)}")
         con.execute("commit")
     overall = mart.rows[mart.rows["scope_type"] == "all"].groupby("framework")["r_squared"].first()
     return dg.MaterializeResult(

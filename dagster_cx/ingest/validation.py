@@ -7,11 +7,7 @@ carries readable reasons ("talk_seconds -5 is below the minimum 0") rather than 
 from __future__ import annotations
 
 from dagster_cx.contract import ENTITIES_BY_NAME, Column, Entity, Lookup
-
-
-def _q(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
+from dagster_cx.warehouse import sql_literal as _q
 
 
 def _text(column: Column) -> str:

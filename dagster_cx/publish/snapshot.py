@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster_cx import warehouse
+from dagster_cx.warehouse import sql_literal
 
 PUBLISHED_SCHEMA = "marts"
 SNAPSHOT_TABLE = "main.snapshot_info"
@@ -60,7 +61,7 @@ def publish(source: Path, published: Path, run_id: str) -> PublishResult:
     parquet_snapshot.mkdir(parents=True)
     try:
         with warehouse.connect(staging_file) as con:
-            con.execute(f"attach '{_sql_path(source)}' as source (read_only)")
+            con.execute(f"attach {sql_literal(str(source))} as source (read_only)")
             tables = [
                 row[0]
                 for row in con.execute(
@@ -76,8 +77,8 @@ def publish(source: Path, published: Path, run_id: str) -> PublishResult:
             for table in tables:
                 con.execute(f"create table {PUBLISHED_SCHEMA}.{table} as {_select(con, table)}")
                 _copy_comments(con, table)
-                parquet_file = _sql_path(parquet_snapshot / f"{table}.parquet")
-                con.execute(f"copy {PUBLISHED_SCHEMA}.{table} to '{parquet_file}' (format parquet)")
+                parquet_file = sql_literal(str(parquet_snapshot / f"{table}.parquet"))
+                con.execute(f"copy {PUBLISHED_SCHEMA}.{table} to {parquet_file} (format parquet)")
                 row_counts[table] = con.execute(f"select count(*) from {PUBLISHED_SCHEMA}.{table}").fetchall()[0][0]
             con.execute(
                 f"create table {SNAPSHOT_TABLE} as select ?::timestamptz as built_at, ? as run_id, "
@@ -123,7 +124,7 @@ def _copy_comments(con, table: str) -> None:
     ).fetchall()
     for column, comment in described:
         target = f"table {PUBLISHED_SCHEMA}.{table}" if column is None else f"column {PUBLISHED_SCHEMA}.{table}.{column}"
-        con.execute(f"comment on {target} is '{comment.replace(chr(39), chr(39) * 2)}'")
+        con.execute(f"comment on {target} is {sql_literal(comment)}")
 
 
 def _switch_current(parquet_root: Path, snapshot: Path) -> None:
@@ -134,7 +135,3 @@ def _switch_current(parquet_root: Path, snapshot: Path) -> None:
     snapshots = sorted((parquet_root / "snapshots").iterdir())
     for old in snapshots[:-PARQUET_SNAPSHOTS_KEPT]:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
