@@ -54,11 +54,15 @@ class SurveyInvitationsConfig(dg.Config):
 
     as_of_date: str = Field(default="", description="Day to invite for, YYYY-MM-DD; empty: today (UTC). "
                             "Replay a past day for a backfill: the ledger keeps the rules across days.")
-    moments: list[str] = Field(default=list(MOMENT_SQL), description=f"Key moments, of {sorted(MOMENT_SQL)}.")
-    delay_min_days: int = Field(default=60, description="First day after the moment a customer is due.")
-    delay_max_days: int = Field(default=90, description="Last day after the moment a customer is due.")
-    min_days_between_surveys: int = Field(default=30, description="At most one survey per customer this often.")
-    high_effort_max_ces: int = Field(default=2, description="CES (1-7) at or below which a contact was hard.")
+    moments: list[str] = Field(default=list(TriggerRules.moments), description=f"Key moments, of {sorted(MOMENT_SQL)}.")
+    delay_min_days: int = Field(default=TriggerRules.delay_min_days,
+                                description="First day after the moment a customer is due.")
+    delay_max_days: int = Field(default=TriggerRules.delay_max_days,
+                                description="Last day after the moment a customer is due.")
+    min_days_between_surveys: int = Field(default=TriggerRules.min_days_between_surveys,
+                                          description="At most one survey per customer this often.")
+    high_effort_max_ces: int = Field(default=TriggerRules.high_effort_max_ces,
+                                     description="CES (1-7) at or below which a contact was hard.")
 
 
 @dg.asset(
