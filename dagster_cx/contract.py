@@ -13,6 +13,10 @@ CHANNELS = ("phone", "chat", "email", "messenger", "social", "web", "app", "stor
 SURVEY_KINDS = ("relationship", "transactional", "delayed")
 CUSTOMER_STATUSES = ("active", "churned")
 CONTACT_STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
+# A status change may also say `reopened` (ticketing tools differ): it counts as `open` again.
+STATUS_CHANGE_STATUSES = CONTACT_STATUSES + ("reopened",)
+CONTACT_PRIORITIES = ("low", "normal", "high", "urgent")
+MESSAGE_AUTHOR_ROLES = ("customer", "agent", "bot")
 JOURNEY_STAGES = (
     "awareness",
     "consideration",
@@ -53,6 +57,9 @@ class Column:
     min_value: float | None = None
     max_value: float | None = None
     pattern: str | None = None
+    # Added to the contract after files were in use: a file may lack the column (read as empty),
+    # and an existing raw table gains it on the next load.
+    may_be_absent: bool = False
 
 
 @dataclass(frozen=True)
@@ -238,6 +245,8 @@ CONTACTS = Entity(
         Column("is_abandoned", "boolean", "Customer left before an agent answered.", required=True),
         Column("status", "varchar", "Status at export time.", required=True, allowed=CONTACT_STATUSES),
         Column("reopen_count", "integer", "Times it was reopened after a resolution.", min_value=0),
+        Column("priority", "varchar", "Priority the ticketing tool gave it; empty = normal. SLA policies "
+               "(seed sla_policies) are chosen by it.", allowed=CONTACT_PRIORITIES, may_be_absent=True),
     ),
     rules=(
         RowRule("queue_entered_at is null or queue_entered_at >= created_at", "queue_entered_at is before created_at"),
@@ -250,6 +259,50 @@ CONTACTS = Entity(
         RowRule("not (is_abandoned and first_replied_at is not null)", "an abandoned contact cannot have a reply"),
     ),
     expected_every_hours=24,
+)
+
+CONTACT_STATUS_CHANGES = Entity(
+    name="contact_status_changes",
+    description="Status history as ticketing and chat tools export it: one row per status change of a contact. "
+    "Optional: contacts without any take their metrics from their own timestamps.",
+    key=("status_change_id",),
+    columns=(
+        Column("status_change_id", "varchar", "Status-change key.", required=True),
+        Column("contact_id", "varchar", "The contact whose status changed.", required=True),
+        Column("status", "varchar", "The status entered (reopened = back to open after solved).", required=True,
+               allowed=STATUS_CHANGE_STATUSES),
+        _ts("changed_at", "When the contact entered this status.", required=True),
+        Column("agent_id", "varchar", "Who changed it, if an agent."),
+    ),
+    lookups=(Lookup("contacts", "c", "c.contact_id = typed.contact_id", ("contact_id", "created_at")),),
+    rules=(
+        RowRule("c_contact_id is not null", "unknown contact_id (no loaded contact)"),
+        RowRule("c_created_at is null or changed_at >= c_created_at", "changed_at is before the contact was created"),
+    ),
+    depends_on=("contacts",),
+)
+
+CONTACT_MESSAGES = Entity(
+    name="contact_messages",
+    description="Messages of a contact's conversation (chat lines, e-mails, comments): one row per message. "
+    "Optional: contacts without any take first reply and touches from their own timestamps.",
+    key=("message_id",),
+    columns=(
+        Column("message_id", "varchar", "Message key.", required=True),
+        Column("contact_id", "varchar", "The contact the message belongs to.", required=True),
+        Column("author_role", "varchar", "Who wrote it: the customer, a human agent or a bot.", required=True,
+               allowed=MESSAGE_AUTHOR_ROLES),
+        Column("author_id", "varchar", "Agent key for agent messages (handoffs count distinct agents)."),
+        Column("is_public", "boolean", "False for internal notes, which the customer never sees.", required=True),
+        _ts("sent_at", "When the message was sent.", required=True),
+    ),
+    lookups=(Lookup("contacts", "c", "c.contact_id = typed.contact_id", ("contact_id", "created_at")),),
+    rules=(
+        RowRule("c_contact_id is not null", "unknown contact_id (no loaded contact)"),
+        RowRule("c_created_at is null or sent_at >= c_created_at", "sent_at is before the contact was created"),
+        RowRule("author_role <> 'agent' or author_id is not null", "an agent message needs author_id"),
+    ),
+    depends_on=("contacts",),
 )
 
 # Load order respects lookups: a rule may only use entities loaded before it.
@@ -273,6 +326,8 @@ ENTITIES: tuple[Entity, ...] = (
     JOURNEY_TOUCHPOINTS,
     QUESTIONS,
     CONTACTS,
+    CONTACT_STATUS_CHANGES,
+    CONTACT_MESSAGES,
     SURVEY_RESPONSES,
     SURVEY_ANSWERS,
     SURVEY_OPT_OUTS,

@@ -15,7 +15,7 @@ from dagster_cx.warehouse import connect
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
 CONTACT_HEADER = ",".join(CONTACTS.column_names)
-GOOD_CONTACT = "c1,u1,phone,pl,a1,billing,2026-03-29T01:59:00+01:00,,,,,,100,10,20,false,closed,0"
+GOOD_CONTACT = "c1,u1,phone,pl,a1,billing,2026-03-29T01:59:00+01:00,,,,,,100,10,20,false,closed,0,normal"
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def _contact(**overrides: str) -> str:
     ],
 )
 def test_contract_breaking_row_is_quarantined_with_its_reason(con, tmp_path, overrides, reason):
-    _write(tmp_path, "contacts", "c.csv", f"{CONTACT_HEADER}\nc0,u1,chat,pl,a1,billing,2026-03-01T10:00:00Z,,,,,,,,,false,open,\n{_contact(**overrides)}\n")
+    _write(tmp_path, "contacts", "c.csv", f"{CONTACT_HEADER}\nc0,u1,chat,pl,a1,billing,2026-03-01T10:00:00Z,,,,,,,,,false,open,,\n{_contact(**overrides)}\n")
     result = load_entity(con, CONTACTS, tmp_path)
     assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (2, 1, 1)
     [(_, quarantined_reason)] = _quarantine(con)

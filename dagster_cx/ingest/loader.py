@@ -108,6 +108,9 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, entities: tuple[Entity, ..
         columns = [f"{c.name} {c.type}" for c in entity.columns]
         columns += [f"{name} {type_} not null" for name, type_ in LINEAGE_COLUMNS]
         con.execute(f"create table if not exists {RAW_SCHEMA}.{entity.name} ({', '.join(columns)})")
+        for column in entity.columns:
+            if column.may_be_absent:  # a warehouse built before the column joined the contract
+                con.execute(f"alter table {RAW_SCHEMA}.{entity.name} add column if not exists {column.name} {column.type}")
 
 
 def discover_files(data_dir: Path, entity: Entity) -> list[Path]:
@@ -237,7 +240,10 @@ def _read_into_incoming(con: duckdb.DuckDBPyConnection, entity: Entity, path: Pa
         raise FileLoadError(_cannot_load(path, entity, str(error).splitlines()[0])) from error
 
     present = {row[0] for row in con.execute("select column_name from (describe incoming)").fetchall()}
-    missing = [c for c in entity.column_names if c not in present]
+    for column in entity.columns:
+        if column.may_be_absent and column.name not in present:
+            con.execute(f"alter table incoming add column {column.name} varchar")
+    missing = [c.name for c in entity.columns if c.name not in present and not c.may_be_absent]
     if missing:
         raise FileLoadError(
             _cannot_load(path, entity, f"missing column(s) {', '.join(missing)}; expected {', '.join(entity.column_names)}")
