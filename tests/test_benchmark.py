@@ -66,17 +66,30 @@ def test_holding_back_the_last_day_splits_rows_without_loss(tmp_path: Path) -> N
     held = holdback.prepare(data, tmp_path / "base", tmp_path / "day")
     assert held["last_day"] == "2026-06-30"
     added = holdback.add_day(tmp_path / "day", tmp_path / "base")
-    assert len(added) == 3
+    assert len(added) == 5
     con = duckdb.connect()
     for entity, spec in held["entities"].items():
         assert spec["rows_held_back"] > 0
-        reader = "read_parquet" if entity == "survey_answers" else "read_csv"
-        pattern = "*.parquet" if entity == "survey_answers" else "*.csv"
-        key = {"contacts": "contact_id", "survey_responses": "response_id",
-               "survey_answers": "response_id, question_id"}[entity]
+        parquet = entity in ("survey_answers", "contact_messages")
+        reader, pattern = ("read_parquet", "*.parquet") if parquet else ("read_csv", "*.csv")
+        key = {"contacts": "contact_id", "contact_status_changes": "status_change_id", "contact_messages": "message_id",
+               "survey_responses": "response_id", "survey_answers": "response_id, question_id"}[entity]
         original, split = (con.execute(f"select count(*), count(distinct ({key})) from {reader}('{root}/{entity}/{pattern}')")
                            .fetchone() for root in (data, tmp_path / "base"))
         assert original == split, entity
     day_answers = con.execute(f"select count(distinct response_id) from read_parquet('{tmp_path}/day/survey_answers/*')").fetchone()[0]
     day_responses = con.execute(f"select count(*) from read_csv('{tmp_path}/day/survey_responses/*')").fetchone()[0]
     assert 0 < day_answers <= day_responses
+    # the held-back contacts take their history along; the priority column stays
+    day_contacts = f"read_csv('{tmp_path}/day/contacts/*')"
+    for entity, reader in (("contact_status_changes", "read_csv"), ("contact_messages", "read_parquet")):
+        orphans = con.execute(f"select count(*) from {reader}('{tmp_path}/day/{entity}/*') "
+                              f"where contact_id not in (select contact_id from {day_contacts})").fetchone()[0]
+        assert orphans == 0, entity
+        trimmed = tmp_path / "base" / entity / held["entities"][entity]["file"]
+        left = con.execute(f"select count(*) from {reader}('{trimmed}') "
+                           f"where contact_id in (select contact_id from {day_contacts})").fetchone()[0]
+        assert left == 0, entity
+    for path in (tmp_path / "base" / "contacts" / held["entities"]["contacts"]["file"],
+                 tmp_path / "day" / "contacts" / held["entities"]["contacts"]["day_file"]):
+        assert path.read_text(encoding="utf-8").splitlines()[0].endswith(",priority"), path

@@ -2,8 +2,10 @@
 
 Why it exists: the warehouse has to be developed, tested and demonstrated on data that has
 the awkward parts of real exports (three languages and scripts, queue time zones across a
-daylight-saving change, IVR-only, abandoned, reopened and repeat contacts, skipped survey
-questions, bad rows the loader must quarantine) *and* a known truth to test against:
+daylight-saving change, IVR-only, abandoned, reopened and repeat contacts, a column added
+to the contract after the first export (priority), status histories and conversations of
+ticket-like contacts that agree to the second with the contacts' own timestamps, skipped
+survey questions, bad rows the loader must quarantine) *and* a known truth to test against:
 the key-driver weights and R^2 planted in the survey answers are module constants and are
 written to MANIFEST.json next to the files, as is every planted bad row. The same seed
 gives byte-identical files (nothing depends on the clock); numpy and pyarrow do all per-row
@@ -21,9 +23,10 @@ Latent model of the survey answers (one structure, two frameworks):
 - Every Likert item is its construct plus item noise, cut into the scale's categories and
   flipped when reverse-coded. The three most important constructs of each framework get two
   items, the others one, so measurement error widens rather than blurs the planted order.
-  Johnson's relative weights on the item-based scores reproduce the full order in the
-  bundled sample (~3,500 complete responses; for other seeds about 9 in 10 times per
-  framework, the two smallest drivers being the ones that can swap) and in every larger size.
+  Johnson's relative weights on the item-based scores reproduce the full order about 9 in
+  10 times per framework at the bundled sample's size (~3,500 complete responses), the two
+  smallest drivers being the ones that can swap (in the bundled sample the two smallest
+  Pillars, empathy and personalisation, do), and the full order in every larger size.
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ import pyarrow.parquet as pq
 
 from dagster_cx.contract import (
     CHANNELS,
+    CONTACT_MESSAGES,
+    CONTACT_PRIORITIES,
+    CONTACT_STATUS_CHANGES,
     CONTACT_STATUSES,
     CONTACTS,
     CUSTOMERS,
@@ -51,8 +57,10 @@ from dagster_cx.contract import (
     FORCES,
     JOURNEY_STAGES,
     JOURNEY_TOUCHPOINTS,
+    MESSAGE_AUTHOR_ROLES,
     PILLARS,
     QUESTIONS,
+    STATUS_CHANGE_STATUSES,
     SURVEY_ANSWERS,
     SURVEY_KINDS,
     SURVEY_OPT_OUTS,
@@ -304,6 +312,44 @@ _RESOLVED_AT_FIRST = np.array([0.85, 0.85, 0.60, 0.75, 0.70])
 _AUTO_CLOSE = 4 * 86_400.0  # asynchronous tickets close four days after solved
 _REOPEN_SHARE, _NEVER_RESOLVED_SHARE = 0.08, 0.025
 DAY = 86_400
+# Priority (CONTACT_PRIORITIES order: low, normal, high, urgent); complaints are more often urgent.
+_PRIORITY_SHARES = np.array([0.155, 0.56, 0.215, 0.07])
+_COMPLAINT_PRIORITY_SHARES = np.array([0.08, 0.45, 0.27, 0.20])
+_PRIORITY_EMPTY = 0.03  # exported without a priority (empty = normal)
+_PRIORITY_SINCE_MONTH = 1  # the first month's contacts file was exported before the column existed
+
+# ---------------------------------------------------------------- contact history (status changes, messages)
+# Ticket-like channels export a status history and the conversation; most of their contacts
+# have one, the others fall back to their own timestamps in the warehouse.
+_TICKET_CHANNELS = np.array([CHANNELS.index(c) for c in ("chat", "email", "messenger", "social")])
+_HISTORY_SHARE = 0.90
+# Per contact channel (phone, chat, email, messenger, social), among contacts with at least
+# _PERIOD_ROOM seconds between first reply and first resolution. Only about 40% of e-mails
+# have that room (the others are solved with the first reply), so 0.75 makes about 30% of them.
+_PENDING_P = np.array([0.0, 0.10, 0.75, 0.10, 0.10])  # waiting for the customer, back to open
+_ON_HOLD_P = np.array([0.0, 0.05, 0.125, 0.05, 0.05])  # waiting for a third party, back to open
+_PERIOD_ROOM = 120.0
+_PENDING_LEAD_MEDIAN = 300.0  # seconds from the first reply to setting pending (at most 1/4 of the room)
+_BOT_P = np.array([0.0, 0.40, 0.0, 0.40, 0.0])  # a bot message before the first human reply
+_BOT_DELAY_MEDIAN = 8.0
+_FURTHER_REPLIES_P = np.array([0.35, 0.35, 0.20, 0.10])  # 0-3 public agent replies after the first
+_HANDOFF_P = 0.10  # a further reply written by another agent of the same queue
+_NOTE_P = 0.15  # an internal note by the contact's agent after the first reply
+_OPEN_WINDOW = 2 * 86_400.0  # unresolved contacts: further replies within two days of the first
+# Status-change slots in time order: (status, written by the agent?); `closed` is the agent's
+# on synchronous channels and the system's (auto-close) otherwise.
+_STATUS_SLOTS = (("new", False), ("open", True), ("pending", True), ("open", False), ("on_hold", True),
+                 ("open", True), ("solved", True), ("reopened", False), ("solved", True), ("reopened", False),
+                 ("solved", True), ("pending", True), ("closed", None))
+_STATUS_CODE = np.array([STATUS_CHANGE_STATUSES.index(s) for s, _ in _STATUS_SLOTS])
+_OPTIONAL_SLOTS = np.array([2, 3, 4, 5])
+# Message slots: customer at creation, bot, first agent reply, three (customer, agent) pairs,
+# customer answering pending, customer reopening twice, internal note.
+_MESSAGE_ROLE = np.array([MESSAGE_AUTHOR_ROLES.index(r) for r in
+                          ("customer", "bot", "agent", "customer", "agent", "customer", "agent", "customer",
+                           "agent", "customer", "customer", "customer", "agent")])
+_NOTE_SLOT = 12
+_ID_WIDTH = 9  # SC000000001, MS000000001
 
 # ---------------------------------------------------------------- survey responses
 _KIND_SHARES = {"transactional": 0.55, "relationship": 0.35}  # delayed: the rest
@@ -395,9 +441,13 @@ _TEMPLATE_START = np.concatenate([[0], np.cumsum(_TEMPLATE_COUNT)[:-1]])
 
 # Each part draws from its own stream; a new part goes last, so the others' files stay byte-identical.
 _ENTITY_PARTS = ("customers", "contacts", "churn", "survey_responses", "survey_answers", "bad_rows",
-                 "survey_opt_outs")
+                 "survey_opt_outs", "priority", "contact_history", "history_bad_rows")
 _ANSWER_SCHEMA = pa.schema([("response_id", pa.string()), ("question_id", pa.string()),
                             ("answer_value", pa.float64()), ("answer_text", pa.string())])
+_MESSAGE_SCHEMA = pa.schema([("message_id", pa.string()), ("contact_id", pa.string()),
+                             ("author_role", pa.string()), ("author_id", pa.string()), ("is_public", pa.bool_()),
+                             ("sent_at", pa.string())])
+_PARQUET_SCHEMAS = {"survey_answers": _ANSWER_SCHEMA, "contact_messages": _MESSAGE_SCHEMA}
 
 
 # ================================================================ small helpers
@@ -473,9 +523,13 @@ def _draw(rng: np.random.Generator, cumulative: np.ndarray) -> np.ndarray:
 
 
 def _weighted_sample(rng: np.random.Generator, weights: np.ndarray, k: int) -> np.ndarray:
-    """k indices drawn without replacement with probability proportional to weights (Efraimidis-Spirakis)."""
+    """k indices drawn without replacement with probability proportional to weights (Efraimidis-Spirakis).
+
+    Returned in ascending order: the order argpartition leaves them in depends on the CPU's
+    SIMD sort, and the caller's later draws follow this order.
+    """
     keys = np.log(rng.random(len(weights))) / weights
-    return np.argpartition(-keys, k - 1)[:k] if k < len(weights) else np.arange(len(weights))
+    return np.sort(np.argpartition(-keys, k - 1)[:k]) if k < len(weights) else np.arange(len(weights))
 
 
 def _pick(values: tuple[str, ...] | list[str], index: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
@@ -522,18 +576,19 @@ def _utc_to_local(utc_s: np.ndarray, zone: np.ndarray) -> np.ndarray:
 
 
 def _timestamps(utc_s: np.ndarray, zone: np.ndarray) -> pa.Array:
-    """ISO 8601 strings with the row's zone offset, e.g. 2026-03-29T03:30:00+02:00 (NaN = null)."""
+    """ISO 8601 strings with the row's zone offset, e.g. 2026-03-29T03:30:00+02:00 (NaN = null).
+
+    The local wall clock printed by Arrow's cast, then the offset (local minus UTC): the same
+    text as strftime("%Y-%m-%dT%H:%M:%S%Ez") in the zone, several times faster.
+    """
     missing = np.isnan(utc_s)
     seconds = np.where(missing, 0, utc_s).astype(np.int64)
-    order = np.argsort(zone, kind="stable")
-    pieces = []
-    for z, tz in enumerate(ZONES):
-        rows = order[zone[order] == z]
-        stamps = pa.array(seconds[rows], pa.timestamp("s", tz=tz), mask=missing[rows])
-        pieces.append(pc.strftime(stamps, format="%Y-%m-%dT%H:%M:%S%Ez"))
-    inverse = np.empty(len(order), np.int64)
-    inverse[order] = np.arange(len(order))
-    return pa.concat_arrays(pieces).take(pa.array(inverse))
+    local = _utc_to_local(seconds.astype(np.float64), zone).astype(np.int64)
+    offsets, index = np.unique((local - seconds) // 60, return_inverse=True)
+    labels = [f"{'-' if m < 0 else '+'}{abs(m) // 60:02d}:{abs(m) % 60:02d}" for m in offsets.tolist()]
+    wall = pc.utf8_replace_slice(pc.cast(pa.array(local, pa.timestamp("s")), pa.string()), 10, 11, "T")
+    stamps = pc.binary_join_element_wise(wall, _pick(labels, index.ravel()), "")
+    return pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), stamps)
 
 
 def _dates(day_index: np.ndarray, period: _Period, missing: np.ndarray | None = None) -> pa.Array:
@@ -583,10 +638,10 @@ def _write_csv(table: pa.Table, path: Path) -> int:
     return table.num_rows
 
 
-def _write_parquet(table: pa.Table, path: Path) -> int:
+def _write_parquet(table: pa.Table, path: Path, schema: pa.Schema = _ANSWER_SCHEMA) -> int:
     """Write a Parquet file (pyarrow writes no timestamps into the metadata)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table.cast(_ANSWER_SCHEMA), path, compression="zstd")
+    pq.write_table(table.cast(schema), path, compression="zstd")
     return table.num_rows
 
 
@@ -799,6 +854,26 @@ def _contacts(rng: np.random.Generator, n: int, cust: Columns, period: _Period) 
     return con
 
 
+def _queue_agents(queue: np.ndarray, period: _Period) -> np.ndarray:
+    """Agents per queue (at least five); queue q's agents are numbered after those of queues before it."""
+    agents = np.bincount(queue, minlength=len(QUEUES)) / (period.months * _CONTACTS_PER_AGENT_MONTH)
+    return np.maximum(5, np.round(agents)).astype(np.int64)
+
+
+def _priorities(rng: np.random.Generator, reason: np.ndarray) -> np.ndarray:
+    """Priority index per contact (CONTACT_PRIORITIES), -1 = exported empty."""
+    shares = np.tile(_PRIORITY_SHARES, (len(REASONS), 1))
+    shares[REASONS.index("complaint")] = _COMPLAINT_PRIORITY_SHARES
+    cumulative = np.cumsum(shares, axis=1)[:, :-1]
+    draw, empty = rng.random(len(reason)), rng.random(len(reason)) < _PRIORITY_EMPTY
+    priority = np.empty(len(reason), np.int64)
+    for r in range(len(REASONS)):
+        rows = reason == r
+        priority[rows] = np.searchsorted(cumulative[r], draw[rows], side="right")
+    priority[empty] = -1
+    return priority
+
+
 def _contact_flow(rng: np.random.Generator, con: Columns, period: _Period) -> None:
     """IVR/bot, queue, answer, handling, resolution, reopening and closing of every contact.
 
@@ -849,8 +924,7 @@ def _contact_flow(rng: np.random.Generator, con: Columns, period: _Period) -> No
     status[~np.isnan(resolved)] = CONTACT_STATUSES.index("solved")
     status[~np.isnan(closed)] = CONTACT_STATUSES.index("closed")
 
-    agents = np.bincount(con["queue"], minlength=len(QUEUES)) / (period.months * _CONTACTS_PER_AGENT_MONTH)
-    agents = np.maximum(5, np.round(agents)).astype(np.int64)
+    agents = _queue_agents(con["queue"], period)
     agent = np.cumsum(agents)[con["queue"]] - agents[con["queue"]] + np.floor(rng.random(n) * agents[con["queue"]])
     con.update({
         "queue_entered": queue_entered, "first_replied": first_replied, "first_resolved": first_resolved,
@@ -883,7 +957,166 @@ def _contacts_table(con: Columns, rows: np.ndarray) -> pa.Table:
         "is_abandoned": pa.array(con["abandoned"][rows]),
         "status": _pick(CONTACT_STATUSES, con["status"][rows]),
         "reopen_count": _ints(con["reopen"][rows]),
+        "priority": _pick(CONTACT_PRIORITIES, np.maximum(con["priority"][rows], 0), con["priority"][rows] < 0),
     })
+
+
+# ================================================================ contact history
+def _increasing(times: np.ndarray) -> np.ndarray:
+    """Per row: do the present (non-NaN) values rise strictly from left to right?"""
+    running = np.fmax.accumulate(times, axis=1)
+    previous = np.concatenate([np.full((len(times), 1), -np.inf), running[:, :-1]], axis=1)
+    previous = np.where(np.isnan(previous), -np.inf, previous)
+    return ~np.any(~np.isnan(times) & (times <= previous), axis=1)
+
+
+def _status_times(rng: np.random.Generator, con: Columns, h: np.ndarray, export: float) -> np.ndarray:
+    """Each contact's status changes (n x _STATUS_SLOTS, UTC seconds, NaN = none), consistent with its fields.
+
+    new at created_at; open at first_replied_at (skipped when the first reply solved it);
+    optionally pending and on_hold periods between first reply and first resolution; solved
+    at first_resolved_at; per reopen a reopened and a solved again, the last at resolved_at
+    (a contact reopened but not solved again by the export has its reopens before it);
+    pending at the end for an unresolved contact whose status says pending; closed at closed_at.
+    A row whose optional periods do not fit loses them; NaN rows are impossible (new is always set).
+    """
+    n = len(h)
+    ch, created, replied_at = con["channel"][h], con["created"][h], con["first_replied"][h]
+    first_resolved, resolved, closed = con["first_resolved"][h], con["resolved"][h], con["closed"][h]
+    reopen = con["reopen"][h].astype(np.int64)
+    u = rng.random((n, 6))
+    lead = np.ceil(_lognormal(rng, _PENDING_LEAD_MEDIAN, 0.7, n))
+    fractions = np.sort(rng.random((n, 3)), axis=1) * 0.9 + 0.05
+
+    times = np.full((n, len(_STATUS_SLOTS)), np.nan)
+    replied = ~np.isnan(replied_at)
+    times[:, 0] = created
+    with np.errstate(invalid="ignore"):
+        times[:, 1] = np.where(replied & ~(first_resolved == replied_at), replied_at, np.nan)
+        room = first_resolved - replied_at
+        fits = replied & (room >= _PERIOD_ROOM)
+    pending = fits & (u[:, 0] < _PENDING_P[ch])
+    hold = fits & (u[:, 1] < _ON_HOLD_P[ch])
+    start = replied_at + np.maximum(1.0, np.minimum(lead, np.floor(0.25 * np.where(fits, room, 0.0))))
+    back = start + np.floor((first_resolved - start) * np.where(hold, 0.2 + 0.25 * u[:, 2], 0.3 + 0.5 * u[:, 2]))
+    hold_start = np.where(pending, back + np.floor((first_resolved - back) * (0.1 + 0.3 * u[:, 3])), start)
+    hold_end = hold_start + np.floor((first_resolved - hold_start) * (0.2 + 0.4 * u[:, 4]))
+    times[:, 2], times[:, 3] = np.where(pending, start, np.nan), np.where(pending, back, np.nan)
+    times[:, 4], times[:, 5] = np.where(hold, hold_start, np.nan), np.where(hold, hold_end, np.nan)
+
+    times[:, 6] = first_resolved
+    end = np.where(np.isnan(resolved), export - 1, resolved)  # the reopens happened before the export
+    span = end - first_resolved
+    times[:, 7] = np.where(reopen >= 1, first_resolved + np.ceil(span * np.where(reopen == 2, fractions[:, 0],
+                                                                                  fractions[:, 1])), np.nan)
+    times[:, 8] = np.where(reopen == 2, first_resolved + np.ceil(span * fractions[:, 1]),
+                           np.where(reopen == 1, resolved, np.nan))
+    times[:, 9] = np.where(reopen == 2, first_resolved + np.ceil(span * fractions[:, 2]), np.nan)
+    times[:, 10] = np.where(reopen == 2, resolved, np.nan)
+    times[:, 12] = closed
+
+    last = np.nanmax(times[:, :11], axis=1)
+    waiting = replied & np.isnan(resolved) & (con["status"][h] == CONTACT_STATUSES.index("pending"))
+    final = last + np.ceil((export - 1 - last) * (0.05 + 0.55 * u[:, 5]))
+    times[:, 11] = np.where(waiting & (final < export), final, np.nan)
+
+    unfit = ~_increasing(times)
+    times[np.ix_(unfit, _OPTIONAL_SLOTS)] = np.nan
+    return times
+
+
+def _message_times(rng: np.random.Generator, con: Columns, h: np.ndarray, status_times: np.ndarray,
+                   queue_agents: np.ndarray, export: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each contact's messages (n x _MESSAGE_ROLE, UTC seconds, NaN = none) and their author (agent index, -1).
+
+    The customer writes at created_at; on chat and messenger a bot may answer before the first
+    human reply; the contact's agent replies exactly at first_replied_at, then up to three
+    more times before the resolution (some by another agent of the queue: handoffs), each
+    after a customer message; the customer writes when answering a pending contact and when
+    reopening it; an internal note may follow the first reply. No agent writes before it.
+    """
+    n = len(h)
+    ch, created, replied_at = con["channel"][h], con["created"][h], con["first_replied"][h]
+    resolved, closed, agent, queue = con["resolved"][h], con["closed"][h], con["agent"][h], con["queue"][h]
+    u = rng.random((n, 12))
+    bot_delay = np.ceil(_lognormal(rng, _BOT_DELAY_MEDIAN, 0.6, n))
+    replies = np.searchsorted(np.cumsum(_FURTHER_REPLIES_P)[:-1], u[:, 0], side="right")
+    fractions = np.sort(rng.random((n, 3)), axis=1)
+    replied = ~np.isnan(replied_at)
+
+    times = np.full((n, len(_MESSAGE_ROLE)), np.nan)
+    author = np.full((n, len(_MESSAGE_ROLE)), -1, np.int64)
+    times[:, 0] = created
+    bot_until = np.where(replied, replied_at, np.where(np.isnan(closed), export - 1, closed))
+    bot = (u[:, 1] < _BOT_P[ch]) & (bot_until - created >= 2)
+    times[:, 1] = np.where(bot, created + np.minimum(bot_delay, bot_until - created - 1), np.nan)
+    times[:, 2], author[:, 2] = replied_at, agent
+
+    until = np.where(np.isnan(resolved), np.minimum(export - 1, replied_at + _OPEN_WINDOW), resolved)
+    window = np.where(replied, until - replied_at, 0.0)
+    replies[window < 10] = 0
+    first = np.cumsum(queue_agents) - queue_agents
+    previous = replied_at
+    for j in range(3):
+        present = replies > j
+        at = replied_at + np.ceil(window * fractions[:, j])
+        customer_at = previous + np.floor((at - previous) * (0.2 + 0.6 * u[:, 2 + j]))
+        customer_ok = present & (customer_at > previous) & (customer_at < at)
+        times[:, 3 + 2 * j] = np.where(customer_ok, customer_at, np.nan)
+        times[:, 4 + 2 * j] = np.where(present, at, np.nan)
+        count = queue_agents[queue]
+        other = first[queue] + (agent - first[queue] + 1 + np.floor(u[:, 5 + j] * (count - 1)).astype(np.int64)) % count
+        author[:, 4 + 2 * j] = np.where(u[:, 8 + j] < _HANDOFF_P, other, agent)
+        previous = np.where(present, at, previous)
+    times[:, 9], times[:, 10], times[:, 11] = status_times[:, 3], status_times[:, 7], status_times[:, 9]
+    note = replied_at + np.maximum(1.0, np.ceil(np.maximum(window, 60.0) * u[:, 11]))
+    times[:, _NOTE_SLOT] = np.where(replied & (rng.random(n) < _NOTE_P) & (note < export), note, np.nan)
+    author[:, _NOTE_SLOT] = agent
+    return times, author
+
+
+def _history_tables(rng: np.random.Generator, con: Columns, rows: np.ndarray, queue_agents: np.ndarray,
+                    period: _Period, first_ids: tuple[int, int]) -> tuple[pa.Table, pa.Table]:
+    """The status changes and messages of the given contacts with a history, ids numbered from first_ids.
+
+    A contact whose required status changes would not rise strictly in time (a bot-solved
+    chat is solved and closed in the same second) is exported without any history.
+    """
+    export = period.export_s
+    status_times = _status_times(rng, con, rows, export)
+    message_times, author = _message_times(rng, con, rows, status_times, queue_agents, export)
+    keep = _increasing(status_times)
+    rows, status_times, message_times, author = rows[keep], status_times[keep], message_times[keep], author[keep]
+
+    contact, slot = np.nonzero(~np.isnan(status_times))  # row-major: by contact, then in time order
+    agent = con["agent"][rows][contact]
+    by_agent = np.array([a is True for _, a in _STATUS_SLOTS])[slot]
+    by_agent |= (slot == len(_STATUS_SLOTS) - 1) & _SYNCHRONOUS[con["channel"][rows][contact]]
+    agent = np.where(by_agent, agent, -1)
+    zone = con["zone"][rows][contact]
+    status_changes = _table(CONTACT_STATUS_CHANGES, {
+        "status_change_id": _ids("SC", first_ids[0] + np.arange(1, len(slot) + 1), _ID_WIDTH),
+        "contact_id": _ids("CT", rows[contact] + 1, 8),
+        "status": _pick(STATUS_CHANGE_STATUSES, _STATUS_CODE[slot]),
+        "changed_at": _timestamps(status_times[contact, slot], zone),
+        "agent_id": _ids("AG", agent + 1, 4, agent < 0),
+    })
+
+    contact, slot = np.nonzero(~np.isnan(message_times))
+    sent = message_times[contact, slot]
+    order = np.lexsort((slot, sent, contact))
+    contact, slot, sent = contact[order], slot[order], sent[order]
+    writer = author[contact, slot]
+    role = _MESSAGE_ROLE[slot]
+    messages = _table(CONTACT_MESSAGES, {
+        "message_id": _ids("MS", first_ids[1] + np.arange(1, len(slot) + 1), _ID_WIDTH),
+        "contact_id": _ids("CT", rows[contact] + 1, 8),
+        "author_role": _pick(MESSAGE_AUTHOR_ROLES, role),
+        "author_id": _ids("AG", writer + 1, 4, (role != MESSAGE_AUTHOR_ROLES.index("agent")) | (writer < 0)),
+        "is_public": pa.array(slot != _NOTE_SLOT),
+        "sent_at": _timestamps(sent, con["zone"][rows][contact]),
+    })
+    return status_changes, messages
 
 
 # ================================================================ survey responses
@@ -1155,6 +1388,11 @@ _CONTACT_FAULTS = ((1, "not_valid"), (1, "no_offset"), (2, "missing_id"), (2, "d
 _RESPONSE_FAULTS = ((1, "missing_answered_at"), (2, "unknown_kind"))  # extra responses without answers
 _ANSWER_FAULT_MONTH = 2
 _UNKNOWN_RESPONSE_ID = "R99999999"
+# History faults are copies of real rows under ids past any valid one (SC999000001, ...).
+_STATUS_CHANGE_FAULTS = ((2, "unknown_contact"), (3, "before_created"))
+_MESSAGE_FAULTS = ((1, "agent_without_author"), (4, "unknown_role"))
+_HISTORY_FAULT_ID = 999_000_000
+_UNKNOWN_CONTACT_ID = "CT99999999"
 
 
 def _bad_contacts(rng: np.random.Generator, table: pa.Table, month: int, n_valid: int) -> tuple[pa.Table, list[dict]]:
@@ -1230,10 +1468,49 @@ def _bad_answers(rng: np.random.Generator, table: pa.Table, month: int) -> tuple
     return _insert_rows(table, inserts), planted
 
 
+def _bad_status_changes(rng: np.random.Generator, table: pa.Table, month: int) -> tuple[pa.Table, list[dict]]:
+    """Plant this month's status-change faults: one for an unknown contact, one before its contact's creation."""
+    inserts, planted = [], []
+    for number, (fault_month, fault) in enumerate(_STATUS_CHANGE_FAULTS, start=_HISTORY_FAULT_ID + 1):
+        if fault_month != month:
+            continue
+        if fault == "unknown_contact":
+            row = table.slice(int(rng.integers(0, table.num_rows)), 1).to_pylist()[0]
+            row["contact_id"], reason = _UNKNOWN_CONTACT_ID, "unknown contact_id"
+        else:  # a second `new`, three hours before the contact was created (a skewed clock)
+            new = np.flatnonzero(pc.equal(table["status"], "new").to_numpy(zero_copy_only=False))
+            row = table.slice(int(new[rng.integers(0, len(new))]), 1).to_pylist()[0]
+            row["changed_at"] = (datetime.fromisoformat(row["changed_at"]) - timedelta(hours=3)).isoformat()
+            reason = "changed_at is before the contact was created"
+        row["status_change_id"] = f"SC{number:0{_ID_WIDTH}d}"
+        inserts.append((int(rng.integers(0, table.num_rows + 1)), row))
+        planted.append({"reason_contains": reason, "key": row["status_change_id"]})
+    return _insert_rows(table, inserts), planted
+
+
+def _bad_messages(rng: np.random.Generator, table: pa.Table, month: int) -> tuple[pa.Table, list[dict]]:
+    """Plant this month's message faults: an agent message without author_id, an author_role outside the contract."""
+    inserts, planted = [], []
+    agent = np.flatnonzero(pc.equal(table["author_role"], "agent").to_numpy(zero_copy_only=False))
+    for number, (fault_month, fault) in enumerate(_MESSAGE_FAULTS, start=_HISTORY_FAULT_ID + 1):
+        if fault_month != month:
+            continue
+        row = table.slice(int(agent[rng.integers(0, len(agent))]), 1).to_pylist()[0]
+        if fault == "agent_without_author":
+            row["author_id"], reason = None, "an agent message needs author_id"
+        else:  # a supervisor stepping in: a role the contract does not know
+            row["author_role"], reason = "supervisor", "is not one of"
+        row["message_id"] = f"MS{number:0{_ID_WIDTH}d}"
+        inserts.append((int(rng.integers(0, table.num_rows + 1)), row))
+        planted.append({"reason_contains": reason, "key": row["message_id"]})
+    return _insert_rows(table, inserts), planted
+
+
 # ================================================================ orchestration
 def _clear(out_dir: Path) -> None:
     """Remove files an earlier run wrote, so a smaller run leaves no stale months behind."""
-    for entity in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers"):
+    for entity in ("customers", "journey_touchpoints", "questions", "contacts", "contact_status_changes",
+                   "contact_messages", "survey_responses", "survey_answers", "survey_opt_outs"):
         for old in sorted((out_dir / entity).glob(f"{entity}*.*")):
             old.unlink()
     (out_dir / "MANIFEST.json").unlink(missing_ok=True)
@@ -1253,6 +1530,30 @@ def _write_months(out_dir: Path, entity: str, period: _Period, build: Callable[[
             planted += [{"entity": entity, "file": rel, **b} for b in bad]
         files[rel] = (_write_parquet if parquet else _write_csv)(table, out_dir / rel)
     return files, planted
+
+
+def _write_history(out_dir: Path, period: _Period, con: Columns, month_of_contact: np.ndarray,
+                   rng: np.random.Generator, bad_rng: np.random.Generator | None
+                   ) -> dict[str, tuple[dict[str, int], list[dict]]]:
+    """Status changes (CSV) and messages (Parquet) per month, filed in their contact's month."""
+    history = np.isin(con["channel"], _TICKET_CHANNELS) & (rng.random(len(con["day"])) < _HISTORY_SHARE)
+    queue_agents = _queue_agents(con["queue"], period)
+    out: dict[str, tuple[dict[str, int], list[dict]]] = {"contact_status_changes": ({}, []),
+                                                         "contact_messages": ({}, [])}
+    first_ids = (0, 0)
+    for month, label in enumerate(period.month_labels):
+        rows = np.flatnonzero((month_of_contact == month) & history)
+        tables = _history_tables(rng, con, rows, queue_agents, period, first_ids)
+        first_ids = (first_ids[0] + tables[0].num_rows, first_ids[1] + tables[1].num_rows)
+        for (entity, (files, planted)), table, plant in zip(out.items(), tables, (_bad_status_changes, _bad_messages)):
+            parquet = entity in _PARQUET_SCHEMAS
+            rel = f"{entity}/{entity}_{label}.{'parquet' if parquet else 'csv'}"
+            if bad_rng is not None:
+                table, bad = plant(bad_rng, table, month)
+                planted += [{"entity": entity, "file": rel, **b} for b in bad]
+            files[rel] = (_write_parquet(table, out_dir / rel, _PARQUET_SCHEMAS[entity]) if parquet
+                          else _write_csv(table, out_dir / rel))
+    return out
 
 
 def _manifest(size: str, seed: int, bad_rows: bool, period: _Period, entities: dict[str, dict]) -> dict:
@@ -1313,10 +1614,21 @@ def generate(out_dir: Path, size: str = "sample", seed: int = DEFAULT_SEED, bad_
 
     started = time.perf_counter()
     con = _contacts(_rng(seed, "contacts"), spec["contacts"], cust, period)
+    con["priority"] = _priorities(_rng(seed, "priority"), con["reason"])
     month_of_contact = period.month_of_day[con["day"]]
-    record("contacts", *_write_months(
-        out_dir, "contacts", period, lambda m: _contacts_table(con, np.flatnonzero(month_of_contact == m)),
-        planter(_bad_contacts, spec["contacts"])), started)
+
+    def contacts(month: int) -> pa.Table:
+        table = _contacts_table(con, np.flatnonzero(month_of_contact == month))
+        return table if month >= _PRIORITY_SINCE_MONTH else table.drop_columns(["priority"])
+
+    record("contacts", *_write_months(out_dir, "contacts", period, contacts,
+                                      planter(_bad_contacts, spec["contacts"])), started)
+
+    started = time.perf_counter()
+    history = _write_history(out_dir, period, con, month_of_contact, _rng(seed, "contact_history"),
+                             _rng(seed, "history_bad_rows") if bad_rows else None)
+    for entity, (files, planted) in history.items():
+        record(entity, files, planted, started)  # seconds: both entities together
 
     started = time.perf_counter()
     resp = _responses(_rng(seed, "survey_responses"), spec["responses"], cust, con, period)
