@@ -22,8 +22,13 @@ cc as (
 ),
 frt as (
     select quantile_cont(first_reply_time_calendar_minutes, 0.5) as median,
-           quantile_cont(first_reply_time_calendar_minutes, 0.9) as p90
+           quantile_cont(first_reply_time_calendar_minutes, 0.9) as p90,
+           quantile_cont(first_reply_time_business_minutes, 0.5) as business_median
     from marts.fct_contacts
+),
+sla as (
+    select sum(achieved_within_target) as met, sum(breached) as breached
+    from marts.mart_sla_attainment_daily
 )
 select
     nps.n as nps_responses,
@@ -35,11 +40,13 @@ select
     cc.created as contacts,
     round(frt.median, 1) as first_reply_time_median_minutes,
     round(frt.p90, 1) as first_reply_time_p90_minutes,
+    round(frt.business_median, 1) as first_reply_time_business_median_minutes,
     round(cc.handle_seconds / nullif(cc.handled, 0), 0) as average_handle_time_seconds,
     round(100.0 * cc.fcr / nullif(cc.fcr_n, 0), 1) as fcr_rate_pct,
     round(100.0 * cc.abandoned / nullif(cc.offered, 0), 1) as abandonment_rate_pct,
-    round(100.0 * cc.sl_hits / nullif(cc.sl_offered, 0), 1) as service_level_pct
-from nps, csat, ces, cc, frt
+    round(100.0 * cc.sl_hits / nullif(cc.sl_offered, 0), 1) as service_level_pct,
+    round(100.0 * sla.met / nullif(sla.met + sla.breached, 0), 1) as sla_attainment_pct
+from nps, csat, ces, cc, frt, sla
 """
 
 LOADS_SQL = """

@@ -8,15 +8,21 @@ from dagster_cx.definitions import defs
 from dagster_cx.defs.dbt_project import dbt_project
 
 EXPECTED_ASSETS = {
-    *(f"raw/{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers",
-                            "survey_opt_outs")),
-    *(f"reference/{s}" for s in ("channels", "emotions", "scorecard_targets")),
+    *(f"raw/{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "contact_status_changes",
+                            "contact_messages", "survey_responses", "survey_answers", "survey_opt_outs")),
+    *(f"reference/{s}" for s in ("channels", "emotions", "scorecard_targets", "business_schedules", "business_schedule_hours",
+                                 "business_holidays", "queue_schedules", "sla_policies")),
     "published/bi_snapshot",
     "published/cx_report",
     "closed_loop/detractor_alerts",
     "closed_loop/survey_invitations",
-    *(f"staging/stg_cx__{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "survey_responses", "survey_answers",
-                                       "survey_opt_outs")),
+    *(f"staging/stg_cx__{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "contact_status_changes",
+                                       "contact_messages", "survey_responses", "survey_answers", "survey_opt_outs")),
+    *(f"intermediate/int_business_hours_{m}" for m in ("calendar_bounds", "wall_intervals", "utc_offsets", "schedule_intervals",
+                                                       "queue_intervals", "queue_clock", "queue_clock_by_minutes")),
+    *(f"intermediate/int_contacts_{m}" for m in ("data_as_of", "message_metrics", "status_periods", "status_metrics",
+                                                 "lifecycle", "handling_times")),
+    "intermediate/int_sla_policies_applied",
     "intermediate/int_survey_answers_scored",
     "intermediate/int_survey_responses_scored",
     "intermediate/int_survey_construct_scores",
@@ -27,7 +33,8 @@ EXPECTED_ASSETS = {
                              "mart_nps_daily", "mart_nps_monthly", "mart_force_scores", "mart_pillar_scores", "mart_csat_daily", "mart_ces_daily", "mart_contact_center_daily",
                              "mart_csat_polarization", "mart_emotions", "mart_journey", "mart_memorable_experiences",
                              "mart_memorable_touchpoints", "mart_scorecard", "mart_loyalty_economics", "detractor_followups",
-                             "mart_driver_importance", "metricflow_time_spine")),
+                             "mart_driver_importance", "metricflow_time_spine", "fct_contact_sla_policies",
+                             "mart_sla_attainment_daily")),
 }
 
 
@@ -51,7 +58,8 @@ def test_asset_graph_snapshot():
         "marts/mart_contact_center_daily:gx_mart_contact_center_daily",
         *(f"marts/{m}:gx_{m}" for m in ("mart_csat_polarization", "mart_emotions", "mart_journey", "mart_memorable_experiences",
                                          "mart_memorable_touchpoints", "mart_scorecard", "mart_loyalty_economics",
-                                         "detractor_followups", "mart_driver_importance")),
+                                         "detractor_followups", "mart_driver_importance", "fct_contact_sla_policies",
+                                         "mart_sla_attainment_daily")),
     }
     assert {c for c in checks if c.endswith(":rows_reconcile")} == {f"{k}:rows_reconcile" for k in EXPECTED_ASSETS if k.startswith("raw/")}
     assert {c for c in checks if c.endswith(":freshness")} == {
@@ -73,7 +81,7 @@ def test_gx_checks_are_blocking():
 def test_every_model_and_column_is_documented(handmade_db):
     manifest = json.loads(dbt_project.manifest_path.read_text())
     models = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
-    assert len(models) == 37
+    assert len(models) == 60
     for node in models:
         assert node["description"].strip(), f"{node['name']} has no description"
         documented = {name for name, column in node["columns"].items() if column["description"].strip()}

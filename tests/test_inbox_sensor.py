@@ -37,7 +37,7 @@ def _tick(inbox: Path, cursor: str | None) -> dg.SensorResult:
 def test_first_look_requests_one_build_for_every_file_then_nothing(inbox):
     first = _tick(inbox, None)
     (request,) = first.run_requests
-    assert request.tags["cx/new_files"] == "7"
+    assert request.tags["cx/new_files"] == "9"  # one file per entity folder of the fixture
     second = _tick(inbox, first.cursor)
     assert not second.run_requests and "No new settled files" in second.skip_reason.skip_message
     assert second.cursor == first.cursor

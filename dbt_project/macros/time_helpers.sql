@@ -58,3 +58,91 @@
 {% macro default__datediff_days(start_date, end_date) -%}
     date_diff('day', cast({{ start_date }} as date), cast({{ end_date }} as date))
 {%- endmacro %}
+
+{#- The naive UTC wall clock of a timestamptz, and back: business-hours arithmetic runs on naive
+    UTC values so that no session time zone can shift it. -#}
+{% macro to_utc_wall(timestamp_column) -%}
+    {{ return(adapter.dispatch('to_utc_wall', 'cx_warehouse')(timestamp_column)) }}
+{%- endmacro %}
+
+{% macro default__to_utc_wall(timestamp_column) -%}
+    timezone('UTC', {{ timestamp_column }})
+{%- endmacro %}
+
+{% macro from_utc_wall(timestamp_column) -%}
+    {{ return(adapter.dispatch('from_utc_wall', 'cx_warehouse')(timestamp_column)) }}
+{%- endmacro %}
+
+{% macro default__from_utc_wall(timestamp_column) -%}
+    timezone('UTC', {{ timestamp_column }})
+{%- endmacro %}
+
+{#- The local wall clock (naive) of a timestamptz in an IANA time zone given by a column or literal. -#}
+{% macro to_local_wall(timestamp_column, time_zone) -%}
+    {{ return(adapter.dispatch('to_local_wall', 'cx_warehouse')(timestamp_column, time_zone)) }}
+{%- endmacro %}
+
+{% macro default__to_local_wall(timestamp_column, time_zone) -%}
+    timezone({{ time_zone }}, {{ timestamp_column }})
+{%- endmacro %}
+
+{#- A timestamp (naive or timestamptz) moved by a possibly fractional number of minutes. -#}
+{% macro add_minutes(timestamp_column, minutes) -%}
+    {{ return(adapter.dispatch('add_minutes', 'cx_warehouse')(timestamp_column, minutes)) }}
+{%- endmacro %}
+
+{% macro default__add_minutes(timestamp_column, minutes) -%}
+    ({{ timestamp_column }} + to_microseconds(cast(round(cast({{ minutes }} as double) * 60000000) as bigint)))
+{%- endmacro %}
+
+{#- Minutes from one naive timestamp to another, as a double. -#}
+{% macro wall_minutes_between(start_column, end_column) -%}
+    {{ return(adapter.dispatch('wall_minutes_between', 'cx_warehouse')(start_column, end_column)) }}
+{%- endmacro %}
+
+{% macro default__wall_minutes_between(start_column, end_column) -%}
+    (date_diff('microsecond', {{ start_column }}, {{ end_column }}) / 60000000.0)
+{%- endmacro %}
+
+{#- One row per step_minutes from start to end inclusive (naive timestamps), as column grid_at. -#}
+{% macro timestamp_grid(start_timestamp, end_timestamp, step_minutes) -%}
+    {{ return(adapter.dispatch('timestamp_grid', 'cx_warehouse')(start_timestamp, end_timestamp, step_minutes)) }}
+{%- endmacro %}
+
+{% macro default__timestamp_grid(start_timestamp, end_timestamp, step_minutes) -%}
+    select grid.grid_at
+    from generate_series(
+        cast({{ start_timestamp }} as timestamp), cast({{ end_timestamp }} as timestamp),
+        interval {{ step_minutes }} minute
+    ) as grid(grid_at)
+{%- endmacro %}
+
+{#- ISO weekday of a date: 1 = Monday ... 7 = Sunday. -#}
+{% macro iso_weekday(date_column) -%}
+    {{ return(adapter.dispatch('iso_weekday', 'cx_warehouse')(date_column)) }}
+{%- endmacro %}
+
+{% macro default__iso_weekday(date_column) -%}
+    isodow({{ date_column }})
+{%- endmacro %}
+
+{#- 'HH:MM' (00:00 to 24:00) as minutes after midnight; anything else is null. -#}
+{% macro minute_of_day(hhmm_column) -%}
+    {{ return(adapter.dispatch('minute_of_day', 'cx_warehouse')(hhmm_column)) }}
+{%- endmacro %}
+
+{% macro default__minute_of_day(hhmm_column) -%}
+    case
+        when regexp_matches({{ hhmm_column }}, '^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$')
+            then cast(substr({{ hhmm_column }}, 1, 2) as integer) * 60 + cast(substr({{ hhmm_column }}, 4, 2) as integer)
+    end
+{%- endmacro %}
+
+{#- Whole minutes from one naive timestamp to another. -#}
+{% macro datediff_minutes(start_column, end_column) -%}
+    {{ return(adapter.dispatch('datediff_minutes', 'cx_warehouse')(start_column, end_column)) }}
+{%- endmacro %}
+
+{% macro default__datediff_minutes(start_column, end_column) -%}
+    date_diff('minute', {{ start_column }}, {{ end_column }})
+{%- endmacro %}

@@ -24,6 +24,7 @@ renamed as (
         is_abandoned,
         status as contact_status,
         coalesce(reopen_count, 0) as reopen_count,
+        coalesce(priority, 'normal') as priority,
         _loaded_at as loaded_at
     from source
     {{ latest_version('contact_id') }}

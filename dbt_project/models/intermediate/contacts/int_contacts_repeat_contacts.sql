@@ -4,7 +4,7 @@
 with
 
 contacts as (
-    select * from {{ ref('stg_cx__contacts') }}
+    select * from {{ ref('int_contacts_lifecycle') }}
 ),
 
 repeat_pairs as (

@@ -1,0 +1,59 @@
+{#- Per contact with a status history: first and final resolution, reopens, and the time spent
+    waiting, in calendar and business minutes (the queue's business clock). Requester wait =
+    new + open + on hold (the customer waits for us); agent wait = pending (we wait for the
+    customer); on hold = waiting for a third party. A contact reopened and not solved again has
+    no final resolution. -#}
+with
+
+periods as (
+    select * from {{ ref('int_contacts_status_periods') }}
+),
+
+clocked as (
+    select
+        periods.*,
+        {{ minutes_between('periods.period_started_at', 'periods.period_ended_at') }} as calendar_minutes,
+        {{ business_minutes_between('clock_start', 'periods.period_started_at', 'clock_end', 'periods.period_ended_at') }}
+            as business_minutes
+    from periods
+    {{ business_clock_join('clock_start', 'periods.queue', 'periods.period_started_at') }}
+    {{ business_clock_join('clock_end', 'periods.queue', 'periods.period_ended_at') }}
+),
+
+aggregated as (
+    select
+        contact_id,
+        min(case when status = 'solved' then period_started_at end) as first_solved_at,
+        max(case when is_latest and status in ('solved', 'closed') then 1 else 0 end) = 1
+            and max(case when status = 'solved' then 1 else 0 end) = 1 as is_solved_now,
+        max(case when status = 'solved' then period_started_at end) as last_solved_at,
+        sum(case when is_reopen then 1 else 0 end) as reopen_count,
+        sum(case when status in ('new', 'open', 'on_hold') then calendar_minutes else 0 end)
+            as requester_wait_time_calendar_minutes,
+        sum(case when status in ('new', 'open', 'on_hold') then business_minutes else 0 end)
+            as requester_wait_time_business_minutes,
+        sum(case when status = 'pending' then calendar_minutes else 0 end) as agent_wait_time_calendar_minutes,
+        sum(case when status = 'pending' then business_minutes else 0 end) as agent_wait_time_business_minutes,
+        sum(case when status = 'on_hold' then calendar_minutes else 0 end) as on_hold_time_calendar_minutes,
+        sum(case when status = 'on_hold' then business_minutes else 0 end) as on_hold_time_business_minutes,
+        count(*) = count(business_minutes) as is_on_calendar
+    from clocked
+    group by contact_id
+),
+
+final as (
+    select
+        contact_id,
+        first_solved_at,
+        case when is_solved_now then last_solved_at end as final_solved_at,
+        reopen_count,
+        requester_wait_time_calendar_minutes,
+        case when is_on_calendar then requester_wait_time_business_minutes end as requester_wait_time_business_minutes,
+        agent_wait_time_calendar_minutes,
+        case when is_on_calendar then agent_wait_time_business_minutes end as agent_wait_time_business_minutes,
+        on_hold_time_calendar_minutes,
+        case when is_on_calendar then on_hold_time_business_minutes end as on_hold_time_business_minutes
+    from aggregated
+)
+
+select * from final
