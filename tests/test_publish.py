@@ -93,7 +93,7 @@ def test_failing_expectation_keeps_the_last_good_snapshot(tmp_path, handmade_war
     warehouse = tmp_path / "cx.duckdb"
     shutil.copy(handmade_warehouse, warehouse)
     instance = dg.DagsterInstance.ephemeral()
-    assert run_pipeline(HANDMADE, warehouse, instance).success
+    assert run_pipeline(HANDMADE, warehouse, instance, report=False).success
     published = published_path_for(warehouse)
     good = _snapshot(published)
     with duckdb.connect(str(warehouse)) as con:  # a mart row no expectation allows
@@ -121,8 +121,8 @@ def test_failing_expectation_keeps_the_last_good_snapshot(tmp_path, handmade_war
 def test_failing_expectation_in_a_full_run_publishes_nothing(tmp_path, handmade_warehouse):
     warehouse = tmp_path / "cx.duckdb"
     shutil.copy(handmade_warehouse, warehouse)
-    assert run_pipeline(HANDMADE, warehouse).success
     published = published_path_for(warehouse)
+    publish(warehouse, published, "initial")  # the last good snapshot
     good = _snapshot(published)
     with duckdb.connect(str(warehouse)) as con:
         con.execute(
@@ -130,7 +130,7 @@ def test_failing_expectation_in_a_full_run_publishes_nothing(tmp_path, handmade_
             "answered_at, _load_id, _source_file, _source_row, _loaded_at) values ('r_bad', 's', 'transactional', "
             "'u1', 'phone', '2026-03-05 10:00:00+00', '2026-03-04 10:00:00+00', 999, 'manual', 1, now())"
         )
-    result = run_pipeline(HANDMADE, warehouse)
+    result = run_pipeline(HANDMADE, warehouse, report=False)
     assert "staging/stg_cx__survey_responses:gx_stg_survey_responses" in failed_checks(result)
     assert "published/bi_snapshot" not in materialized_keys(result)
     assert _snapshot(published) == good
@@ -145,7 +145,7 @@ def test_reader_never_sees_an_error_or_a_partial_snapshot_while_the_pipeline_rep
     reader = subprocess.Popen([sys.executable, str(READER), str(published), str(stop), str(out), "300"])
     try:
         time.sleep(1)
-        assert run_pipeline(HANDMADE, warehouse).success  # the full pipeline re-runs and publishes
+        assert run_pipeline(HANDMADE, warehouse, report=False).success  # the full pipeline re-runs and publishes
         for attempt in range(15):  # and many more swaps, back to back
             publish(warehouse, published, f"republish-{attempt}")
     finally:

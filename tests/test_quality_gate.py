@@ -31,7 +31,7 @@ def test_failing_expectation_on_staged_data_blocks_the_marts(tmp_path, handmade_
                     '2026-03-09 10:00:00+00', '2026-03-09 10:01:00+00', false, 'closed', 999, 'manual', 1, now())
             """
         )
-    result = run_pipeline(HANDMADE, warehouse)
+    result = run_pipeline(HANDMADE, warehouse, report=False)
 
     assert not result.success
     assert "staging/stg_cx__contacts:gx_stg_contacts" in failed_checks(result)
@@ -54,7 +54,7 @@ def test_rerunning_the_pipeline_adds_no_rows(tmp_path, handmade_warehouse):
             return {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in tables}
 
     before = counts()
-    result = run_pipeline(HANDMADE, warehouse)
+    result = run_pipeline(HANDMADE, warehouse, report=False)
     assert result.success
     assert counts() == before
 
