@@ -30,16 +30,18 @@ def test_cli_run_builds_the_sample_prints_headlines_and_reruns_idempotently(tmp_
     first = _cli("run", "--log-level", "WARNING", env=env)
     assert first.returncode == 0, first.stderr[-3000:]
     assert f"Warehouse: {warehouse}" in first.stdout
-    for name in ("nps ", "csat_pct", "ces_mean", "first_reply_time_median_minutes", "fcr_rate_pct", "service_level_pct"):
+    for name in ("nps ", "csat_pct", "ces_mean", "first_reply_time_median_minutes", "fcr_rate_pct", "service_level_pct",
+                 "first_reply_time_business_median_minutes", "sla_attainment_pct"):
         assert name in first.stdout
     assert f"For BI tools (read-only snapshot): {published}" in first.stdout
 
-    def counts() -> list[tuple]:
+    tables = ["raw.contacts", "raw.contact_status_changes", "raw.contact_messages", "raw.survey_answers",
+              "raw.quarantine", "raw._file_loads", "marts.fct_contacts", "marts.fct_contact_sla_policies",
+              "marts.fct_survey_responses", "marts.mart_nps_daily", "marts.mart_contact_center_daily"]
+
+    def counts() -> dict[str, int]:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            return con.execute(
-                "select (select count(*) from raw.contacts), (select count(*) from raw.quarantine), "
-                "(select count(*) from raw._file_loads), (select count(*) from marts.fct_survey_responses)"
-            ).fetchall()
+            return {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in tables}
 
     before = counts()
     second = _cli("run", "--log-level", "WARNING", env=env)

@@ -3,6 +3,8 @@
 Staging (plus seeds) builds first; the Great Expectations checks on staged data are
 blocking, so intermediate models and marts only build from data that passed them.
 `dbt build` also runs each model's dbt tests, which dagster-dbt reports as asset checks.
+dbt unit tests check SQL logic against fixtures, not data, so they run where the logic
+changes (the test suite, `dbt test --select test_type:unit`), not in every scheduled build.
 """
 
 
@@ -17,6 +19,7 @@ from dagster_cx.defs.ingest import WRITER_POOL
 
 STAGING_SELECTION = "staging resource_type:seed"
 MARTS_SELECTION = "intermediate marts"
+BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -39,7 +42,7 @@ class LayerTranslator(DagsterDbtTranslator):
 )
 def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Seeds and staging views, with their dbt tests."""
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(BUILD_ARGS, context=context).stream()
 
 
 @dbt_assets(
@@ -51,5 +54,5 @@ def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Itera
     pool=WRITER_POOL,
 )
 def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
-    """Intermediate models, facts, dimensions and metric marts, with their dbt tests and unit tests."""
-    yield from dbt.cli(["build"], context=context).stream()
+    """Intermediate models, facts, dimensions and metric marts, with their dbt tests."""
+    yield from dbt.cli(BUILD_ARGS, context=context).stream()
