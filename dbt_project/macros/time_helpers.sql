@@ -146,3 +146,19 @@
 {% macro default__datediff_minutes(start_column, end_column) -%}
     date_diff('minute', {{ start_column }}, {{ end_column }})
 {%- endmacro %}
+
+{#- A config row's validity as a closed-open date range: an empty start means since always, an
+    empty end until further notice (seeds queue_schedules, sla_policies). -#}
+{% macro validity_range(valid_from_column, valid_until_column) -%}
+    coalesce({{ valid_from_column }}, cast('0001-01-01' as date)) as valid_from,
+    coalesce({{ valid_until_column }}, cast('9999-12-31' as date)) as valid_until
+{%- endmacro %}
+
+{#- A date moved by whole days. -#}
+{% macro shift_date(date_column, days) -%}
+    {{ return(adapter.dispatch('shift_date', 'cx_warehouse')(date_column, days)) }}
+{%- endmacro %}
+
+{% macro default__shift_date(date_column, days) -%}
+    cast(({{ date_column }}) + ({{ days }}) as date)
+{%- endmacro %}

@@ -14,13 +14,13 @@ bounds as (
 
 calendar_days as (
     {{ date_spine(
-        '(select first_local_date - 3 from bounds)', '(select last_local_date + 3 from bounds)') }}
+        '(select clock_first_date from bounds)', '(select clock_last_date from bounds)') }}
 ),
 
 calendar_edges as (
     select
-        {{ from_utc_wall('cast(first_local_date - 3 as timestamp)') }} as calendar_start_at,
-        {{ from_utc_wall('cast(last_local_date + 3 as timestamp)') }} as calendar_end_at
+        {{ from_utc_wall('cast(clock_first_date as timestamp)') }} as calendar_start_at,
+        {{ from_utc_wall('cast(clock_last_date as timestamp)') }} as calendar_end_at
     from bounds
 ),
 

@@ -12,8 +12,8 @@ bounds as (
 ),
 
 buckets as (
-    select {{ datediff_days('(select first_local_date - 3 from bounds)', 'date_day') }} as minute_bucket
-    from ({{ date_spine('(select first_local_date - 3 from bounds)', '(select last_local_date + 3 from bounds)') }}) as days
+    select {{ datediff_days('(select clock_first_date from bounds)', 'date_day') }} as minute_bucket
+    from ({{ date_spine('(select clock_first_date from bounds)', '(select clock_last_date from bounds)') }}) as days
 ),
 
 final as (

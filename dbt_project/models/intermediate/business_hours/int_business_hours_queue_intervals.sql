@@ -17,8 +17,7 @@ assignments as (
     select
         queue,
         schedule_id,
-        coalesce(valid_from, cast('0001-01-01' as date)) as valid_from,
-        coalesce(valid_until, cast('9999-12-31' as date)) as valid_until
+        {{ validity_range('valid_from', 'valid_until') }}
     from {{ ref('queue_schedules') }}
 ),
 

@@ -14,8 +14,8 @@ bounds as (
 
 grid as (
     {{ timestamp_grid(
-        '(select cast(first_local_date - 2 as timestamp) from bounds)',
-        '(select cast(last_local_date + 3 as timestamp) from bounds)',
+        '(select cast(clock_first_date as timestamp) from bounds)',
+        '(select cast(clock_last_date as timestamp) from bounds)',
         15) }}
 ),
 
@@ -65,7 +65,7 @@ final as (
         span_start_utc,
         coalesce(
             lead(span_start_utc) over (partition by time_zone order by span_start_utc),
-            (select cast(last_local_date + 3 as timestamp) from bounds)
+            (select cast(clock_last_date as timestamp) from bounds)
         ) as span_end_utc
     from spans
 )

@@ -16,8 +16,7 @@ policies as (
         priority,
         target_minutes,
         is_business_hours,
-        coalesce(valid_from, cast('0001-01-01' as date)) as valid_from,
-        coalesce(valid_until, cast('9999-12-31' as date)) as valid_until
+        {{ validity_range('valid_from', 'valid_until') }}
     from {{ ref('sla_policies') }}
 ),
 
