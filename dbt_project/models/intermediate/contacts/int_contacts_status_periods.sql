@@ -27,10 +27,9 @@ ordered as (
         lead(status_changes.changed_at) over (
             partition by status_changes.contact_id order by status_changes.changed_at, status_changes.status_change_id
         ) as next_changed_at,
-        row_number() over (
-            partition by status_changes.contact_id
-            order by status_changes.changed_at desc, status_changes.status_change_id desc
-        ) = 1 as is_latest
+        lead(status_changes.status_change_id) over (
+            partition by status_changes.contact_id order by status_changes.changed_at, status_changes.status_change_id
+        ) is null as is_latest
     from status_changes
 ),
 
