@@ -125,6 +125,8 @@ def render(con: duckdb.DuckDBPyConnection) -> str:
     for entity, files, read, loaded, quarantined in load_counts(con):
         lines.append(f"  {entity:<20} {files:>3} files  {read:>9} read  {loaded:>9} loaded  {quarantined:>5} quarantined")
     lines.append("Headline numbers (whole period):")
-    lines += [f"  {name:<41} {value}" for name, value in headline_numbers(con).items()]
+    headlines = headline_numbers(con)
+    width = max(map(len, headlines))
+    lines += [f"  {name:<{width}} {value}" for name, value in headlines.items()]
     lines += action_lines(con)
     return "\n".join(lines)

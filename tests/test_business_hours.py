@@ -225,7 +225,7 @@ def _build(project: Path, work: Path, scenario: Scenario) -> duckdb.DuckDBPyConn
         assert not quarantined, quarantined
     completed = subprocess.run(
         [dbt_executable(), "build", "--quiet", "--project-dir", str(project), "--profiles-dir", str(project),
-         "--select", "+fct_contact_sla_policies", "--indirect-selection", "cautious", "--exclude", "resource_type:unit_test",
+         "--select", "+fct_contacts +fct_contact_sla_policies", "--indirect-selection", "cautious", "--exclude", "resource_type:unit_test",
          "--vars", f"{{cx_business_calendar_days_ahead: {CALENDAR_DAYS_AHEAD}}}"],
         env={**os.environ, "CX_WAREHOUSE": str(warehouse)}, capture_output=True, text=True, check=False,
     )

@@ -68,6 +68,7 @@ final as (
         contacts.queue,
         contacts.channel,
         contacts.priority,
+        contacts.created_date,
         chosen.target_minutes,
         chosen.is_business_hours,
         contacts.created_at as sla_started_at,

@@ -13,10 +13,6 @@ as_of as (
     select * from {{ ref('int_contacts_data_as_of') }}
 ),
 
-contacts as (
-    select contact_id, created_date from {{ ref('fct_contacts') }}
-),
-
 measured_until as (
     select
         applied.*,
@@ -68,7 +64,7 @@ final as (
         breach_times.queue,
         breach_times.channel,
         breach_times.priority,
-        contacts.created_date,
+        breach_times.created_date,
         breach_times.target_minutes,
         breach_times.is_business_hours,
         breach_times.sla_started_at,
@@ -87,8 +83,6 @@ final as (
         end as is_sla_breach,
         breach_times.achieved_at is null and breach_times.as_of_at <= breach_times.sla_breach_at as is_sla_active
     from breach_times
-    inner join contacts
-        on breach_times.contact_id = contacts.contact_id
 )
 
 select * from final
