@@ -33,7 +33,14 @@ def _run(args: argparse.Namespace) -> int:
     result = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": args.log_level}}},
+            "resources": {"build_options": {"config": {
+                "full_refresh": getattr(args, "full_refresh", False),
+                "rebuild_from": getattr(args, "rebuild_from", None) or "",
+                "rebuild_to": getattr(args, "rebuild_to", None) or "",
+            }}},
+        },
     )
     problems = _problems(result)
     if problems or not result.success:
@@ -98,7 +105,22 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--warehouse", help="DuckDB file to write (default: CX_WAREHOUSE or data/warehouse/cx.duckdb)")
     run.add_argument("--published", help="snapshot for BI tools (default: CX_PUBLISHED or data/published/cx.duckdb)")
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rebuild every dbt model from all raw data instead of only what new data changed")
     run.set_defaults(handler=_run)
+
+    backfill = commands.add_parser(
+        "backfill", help="run the build and recompute every contact and survey response of a date range",
+        description="Ingests new files like `run`, then recomputes the contacts created and the responses "
+        "answered on the given reporting dates (and their daily marts), e.g. after a fix to their raw data.",
+    )
+    backfill.add_argument("--from", dest="rebuild_from", required=True, help="first reporting date, YYYY-MM-DD")
+    backfill.add_argument("--to", dest="rebuild_to", required=True, help="last reporting date, YYYY-MM-DD")
+    for option, text in (("--data-dir", "raw files"), ("--warehouse", "DuckDB file to write"),
+                         ("--published", "snapshot for BI tools")):
+        backfill.add_argument(option, help=f"{text} (default as for `run`)")
+    backfill.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    backfill.set_defaults(handler=_run)
 
     show = commands.add_parser("summary", help="print the headline numbers of a built warehouse")
     show.add_argument("--warehouse", help="DuckDB file (default: CX_WAREHOUSE or data/warehouse/cx.duckdb)")

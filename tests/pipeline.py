@@ -41,12 +41,14 @@ def report_dir_for(warehouse: Path) -> Path:
 
 
 def run_pipeline(
-    data_dir: Path, warehouse: Path, instance: dg.DagsterInstance | None = None, report: bool = True
+    data_dir: Path, warehouse: Path, instance: dg.DagsterInstance | None = None, report: bool = True,
+    full_refresh: bool = False,
 ) -> dg.ExecuteInProcessResult:
     """Materialise every asset and run every check, exactly as the `cx_full_build` job does.
 
     `report=False` leaves out the HTML report (the last asset, 10 s of chart rendering) for
-    tests about what comes before it.
+    tests about what comes before it. `full_refresh=True` rebuilds and republishes a warehouse
+    even when no new raw data arrived (otherwise such a run skips dbt and all after it).
     """
     from dagster_cx.defs.closed_loop import detractor_alerts, survey_invitations
     from dagster_cx.defs.dbt import dbt_marts, dbt_staging
@@ -55,13 +57,13 @@ def run_pipeline(
     from dagster_cx.defs.publish import bi_snapshot
     from dagster_cx.defs.quality import gx_checks
     from dagster_cx.defs.report import cx_report
-    from dagster_cx.defs.resources import build_resources
+    from dagster_cx.defs.resources import BuildOptionsResource, build_resources
 
     with pipeline_environment(data_dir, warehouse):
         return dg.materialize(
             [*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, *([cx_report] if report else []),
              detractor_alerts, survey_invitations, *raw_checks, *gx_checks],
-            resources=build_resources(),
+            resources={**build_resources(), "build_options": BuildOptionsResource(full_refresh=full_refresh)},
             instance=instance or dg.DagsterInstance.ephemeral(),
             raise_on_error=False,
         )

@@ -23,6 +23,8 @@ EXPECTED_ASSETS = {
     *(f"intermediate/int_contacts_{m}" for m in ("data_as_of", "message_metrics", "status_periods", "status_metrics",
                                                  "lifecycle", "handling_times")),
     "intermediate/int_sla_policies_applied",
+    "intermediate/int_changes_contacts",
+    "intermediate/int_changes_survey_responses",
     "intermediate/int_survey_answers_scored",
     "intermediate/int_survey_responses_scored",
     "intermediate/int_survey_construct_scores",
@@ -66,8 +68,8 @@ def test_asset_graph_snapshot():
         f"raw/{e}:freshness" for e in ("customers", "contacts", "survey_responses", "survey_answers")
     }
     assert sum(1 for c in checks if ":gx_" not in c and not c.endswith((":rows_reconcile", ":freshness"))) > 40  # dbt tests
-    assert [j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")] == ["cx_full_build"]
-    assert [s.name for s in defs.schedules] == ["cx_full_build_schedule"]
+    assert [j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")] == ["cx_full_build", "cx_survey_invitations"]
+    assert [s.name for s in defs.schedules] == ["cx_full_build_schedule", "cx_survey_invitations_schedule"]
     assert [s.name for s in defs.sensors] == ["new_raw_files"]
 
 
@@ -81,7 +83,7 @@ def test_gx_checks_are_blocking():
 def test_every_model_and_column_is_documented(handmade_db):
     manifest = json.loads(dbt_project.manifest_path.read_text())
     models = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
-    assert len(models) == 60
+    assert len(models) == 62
     for node in models:
         assert node["description"].strip(), f"{node['name']} has no description"
         documented = {name for name, column in node["columns"].items() if column["description"].strip()}

@@ -93,7 +93,7 @@ def test_failing_expectation_keeps_the_last_good_snapshot(tmp_path, handmade_war
     warehouse = tmp_path / "cx.duckdb"
     shutil.copy(handmade_warehouse, warehouse)
     instance = dg.DagsterInstance.ephemeral()
-    assert run_pipeline(HANDMADE, warehouse, instance, report=False).success
+    assert run_pipeline(HANDMADE, warehouse, instance, report=False, full_refresh=True).success
     published = published_path_for(warehouse)
     good = _snapshot(published)
     with duckdb.connect(str(warehouse)) as con:  # a mart row no expectation allows
@@ -145,7 +145,7 @@ def test_reader_never_sees_an_error_or_a_partial_snapshot_while_the_pipeline_rep
     reader = subprocess.Popen([sys.executable, str(READER), str(published), str(stop), str(out), "300"])
     try:
         time.sleep(1)
-        assert run_pipeline(HANDMADE, warehouse, report=False).success  # the full pipeline re-runs and publishes
+        assert run_pipeline(HANDMADE, warehouse, report=False, full_refresh=True).success  # re-runs and publishes
         for attempt in range(15):  # and many more swaps, back to back
             publish(warehouse, published, f"republish-{attempt}")
     finally:

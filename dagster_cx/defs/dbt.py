@@ -3,19 +3,27 @@
 Staging (plus seeds) builds first; the Great Expectations checks on staged data are
 blocking, so intermediate models and marts only build from data that passed them.
 `dbt build` also runs each model's dbt tests, which dagster-dbt reports as asset checks.
+Both steps follow one build plan (dagster_cx.build_state): incremental by default, a full
+refresh when the dbt project changed or the run's build_options ask for it, a backfill of a
+date range, or nothing at all when no raw data arrived since the last build: then the steps
+yield no materialization and everything downstream of them is skipped.
 dbt unit tests check SQL logic against fixtures, not data, so they run where the logic
 changes (the test suite, `dbt test --select test_type:unit`), not in every scheduled build.
 """
 
-
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from dagster_cx.build_state import BuildPlan, plan_build, project_fingerprint, record_build
+from dagster_cx.contract import ENTITIES
 from dagster_cx.defs.dbt_project import dbt_project
 from dagster_cx.defs.ingest import WRITER_POOL
+from dagster_cx.defs.resources import BuildOptionsResource, WarehouseResource
+from dagster_cx.ingest.loader import ensure_raw_schema
 
 STAGING_SELECTION = "staging resource_type:seed"
 MARTS_SELECTION = "intermediate marts"
@@ -32,6 +40,18 @@ class LayerTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
 
 
+def _plan(context: dg.AssetExecutionContext, warehouse: WarehouseResource, options: BuildOptionsResource) -> BuildPlan:
+    rebuild_from, rebuild_to = options.dates()
+    with warehouse.connect() as con:
+        ensure_raw_schema(con, ENTITIES)  # the build log exists even before the first ingestion
+        plan = plan_build(
+            con, project_fingerprint(dbt_project.project_dir),
+            full_refresh=options.full_refresh, rebuild_from=rebuild_from, rebuild_to=rebuild_to,
+        )
+    context.log.info(f"dbt build plan: {plan.mode}, because {plan.reason}.")
+    return plan
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -40,9 +60,14 @@ class LayerTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=LayerTranslator(),
     pool=WRITER_POOL,
 )
-def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def dbt_staging(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+    build_options: BuildOptionsResource,
+) -> Iterator[Any]:
     """Seeds and staging views, with their dbt tests."""
-    yield from dbt.cli(BUILD_ARGS, context=context).stream()
+    plan = _plan(context, warehouse, build_options)
+    if plan.mode != "skip":
+        yield from dbt.cli([*BUILD_ARGS, *plan.dbt_args], context=context).stream()
 
 
 @dbt_assets(
@@ -53,6 +78,19 @@ def dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Itera
     dagster_dbt_translator=LayerTranslator(),
     pool=WRITER_POOL,
 )
-def dbt_marts(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+def dbt_marts(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+    build_options: BuildOptionsResource,
+) -> Iterator[Any]:
     """Intermediate models, facts, dimensions and metric marts, with their dbt tests."""
-    yield from dbt.cli(BUILD_ARGS, context=context).stream()
+    plan = _plan(context, warehouse, build_options)
+    if plan.mode == "skip":
+        return
+    started_at = datetime.now(UTC)
+    yield from dbt.cli([*BUILD_ARGS, *plan.dbt_args], context=context).stream()
+    if context.is_subset:
+        # The models left out have not seen these loads: the next full run recomputes them.
+        context.log.warning("Only some models were selected: the build log stays where it was.")
+        return
+    with warehouse.connect() as con:
+        record_build(con, plan, started_at, datetime.now(UTC), context.run_id)

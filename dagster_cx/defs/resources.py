@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -71,6 +72,32 @@ class AlertsResource(dg.ConfigurableResource):
     webhook_url: str = ""
 
 
+class BuildOptionsResource(dg.ConfigurableResource):
+    """How this run's dbt build runs; set per run in the Launchpad (resources.build_options) or the CLI.
+
+    By default a run recomputes what the raw loads since the last build changed (or rebuilds
+    everything when the dbt project changed, or nothing when neither did). `full_refresh`
+    rebuilds every model from all raw data; `rebuild_from` / `rebuild_to` (YYYY-MM-DD,
+    reporting dates) backfill a date range: its contacts and responses are recomputed too.
+    """
+
+    full_refresh: bool = False
+    rebuild_from: str = ""
+    rebuild_to: str = ""
+
+    def dates(self) -> tuple[date | None, date | None]:
+        try:
+            first, last = (date.fromisoformat(d) if d else None for d in (self.rebuild_from, self.rebuild_to))
+        except ValueError as error:
+            raise dg.Failure(
+                f"build_options rebuild_from={self.rebuild_from!r} / rebuild_to={self.rebuild_to!r}: {error}; "
+                "give reporting dates as YYYY-MM-DD, or leave both empty."
+            ) from error
+        if first and last and first > last:
+            raise dg.Failure(f"build_options: rebuild_from {first} is after rebuild_to {last}; swap them.")
+        return first, last
+
+
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     settings.pin_environment()
     return {
@@ -81,4 +108,5 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "report_folder": ReportFolderResource(folder=str(settings.report_dir())),
         "alerts": AlertsResource(webhook_url=settings.alert_webhook_url()),
         "survey_invitations_folder": SurveyInvitationsResource(folder=str(settings.survey_invitations_dir())),
+        "build_options": BuildOptionsResource(),
     }

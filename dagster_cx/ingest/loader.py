@@ -21,6 +21,8 @@ from dagster_cx.ingest import validation
 RAW_SCHEMA = "raw"
 FILE_LOADS_TABLE = f"{RAW_SCHEMA}._file_loads"
 QUARANTINE_TABLE = f"{RAW_SCHEMA}.quarantine"
+# Written by dagster_cx.build_state after each successful dbt build; read by the int_changes_* models.
+BUILD_LOG_TABLE = f"{RAW_SCHEMA}._dbt_builds"
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
 LINEAGE_COLUMNS = (
     ("_load_id", "bigint"),
@@ -72,7 +74,7 @@ class EntityLoadResult:
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection, entities: tuple[Entity, ...]) -> None:
-    """Create the raw schema, the file log, the quarantine and one table per entity."""
+    """Create the raw schema, the file log, the quarantine, the dbt build log and one table per entity."""
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     con.execute(
         f"""
@@ -101,6 +103,21 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, entities: tuple[Entity, ..
             record json not null,
             reasons varchar[] not null,
             reason varchar not null
+        )
+        """
+    )
+    con.execute(
+        f"""
+        create table if not exists {BUILD_LOG_TABLE} (
+            build_id bigint primary key,
+            changes_through_load_id bigint not null,
+            mode varchar not null,
+            project_fingerprint varchar not null,
+            rebuild_from date,
+            rebuild_to date,
+            started_at timestamptz not null,
+            finished_at timestamptz not null,
+            dagster_run_id varchar
         )
         """
     )

@@ -4,10 +4,13 @@
     the customer is taken to wait from creation to resolution (or closing, or the as-of moment
     while open): pending time cannot be told apart, so agent wait is unknown; time on hold is then
     the call's hold seconds, which no record places on the clock (no business variant). -#}
+{{ incremental_by('contact_id', 'int_changes_contacts') }}
+
 with
 
 lifecycle as (
     select * from {{ ref('int_contacts_lifecycle') }}
+    where {{ is_changed('contact_id', ref('int_changes_contacts')) }}
 ),
 
 contacts as (

@@ -2,10 +2,13 @@
     own timestamps where it has none: first reply from the message history, resolutions and
     reopens from the status history. A contact whose history shows no agent reply has no first
     reply, whatever its own first_replied_at says: the events are the fuller record. -#}
+{{ incremental_by('contact_id', 'int_changes_contacts') }}
+
 with
 
 contacts as (
     select * from {{ ref('stg_cx__contacts') }}
+    where {{ is_changed('contact_id', ref('int_changes_contacts')) }}
 ),
 
 message_metrics as (

@@ -1,10 +1,13 @@
 {#- Per contact with a message history: the first public reply by a human agent (bot replies
     and internal notes never stop the first-reply clock), how many public agent replies it
     took, and how many agents replied. -#}
+{{ incremental_by('contact_id', 'int_changes_contacts') }}
+
 with
 
 messages as (
     select * from {{ ref('stg_cx__contact_messages') }}
+    where {{ is_changed('contact_id', ref('int_changes_contacts')) }}
 ),
 
 final as (

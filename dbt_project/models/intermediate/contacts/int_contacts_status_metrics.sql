@@ -3,10 +3,13 @@
     new + open + on hold (the customer waits for us); agent wait = pending (we wait for the
     customer); on hold = waiting for a third party. A contact reopened and not solved again has
     no final resolution. -#}
+{{ incremental_by('contact_id', 'int_changes_contacts') }}
+
 with
 
 periods as (
     select * from {{ ref('int_contacts_status_periods') }}
+    where {{ is_changed('contact_id', ref('int_changes_contacts')) }}
 ),
 
 clocked as (
@@ -36,7 +39,7 @@ aggregated as (
         sum(case when status = 'pending' then business_minutes else 0 end) as agent_wait_time_business_minutes,
         sum(case when status = 'on_hold' then calendar_minutes else 0 end) as on_hold_time_calendar_minutes,
         sum(case when status = 'on_hold' then business_minutes else 0 end) as on_hold_time_business_minutes,
-        count(*) = count(business_minutes) as is_on_calendar
+        count(period_ended_at) = count(business_minutes) as is_on_calendar
     from clocked
     group by contact_id
 ),

@@ -1,10 +1,15 @@
 {#- One row per stretch of time a contact spent in one status, from its status history: from
-    a change to the next change (the last stretch up to the data's as-of moment). `reopened`
+    a change to the next change. The last stretch of a working status runs up to the data's
+    as-of moment; the last of a solved or closed contact has no end (nothing accrues while it
+    stays finished, and a new as-of moment leaves it unchanged). `reopened`
     counts as open. A change out of solved or closed into any working status is a reopen. -#}
+{{ incremental_by('contact_id', 'int_changes_contacts') }}
+
 with
 
 status_changes as (
     select * from {{ ref('stg_cx__contact_status_changes') }}
+    where {{ is_changed('contact_id', ref('int_changes_contacts')) }}
 ),
 
 contacts as (
@@ -40,7 +45,10 @@ final as (
         ordered.status_change_id,
         ordered.status,
         ordered.changed_at as period_started_at,
-        coalesce(ordered.next_changed_at, greatest(as_of.as_of_at, ordered.changed_at)) as period_ended_at,
+        case
+            when ordered.next_changed_at is not null then ordered.next_changed_at
+            when ordered.status not in ('solved', 'closed') then greatest(as_of.as_of_at, ordered.changed_at)
+        end as period_ended_at,
         ordered.is_latest,
         ordered.previous_status in ('solved', 'closed') and ordered.status not in ('solved', 'closed') as is_reopen
     from ordered

@@ -4,6 +4,8 @@
     none), then the latest valid_from. Abandoned contacts get none: the customer left. The
     choice is made once per channel x priority x creation date, not per contact: a few
     thousand rows to rank instead of millions. -#}
+{{ incremental_by('contact_id', 'int_changes_contacts') }}
+
 with
 
 contacts as (
@@ -12,6 +14,7 @@ contacts as (
         {{ reporting_date('created_at') }} as created_date
     from {{ ref('int_contacts_lifecycle') }}
     where not is_abandoned
+        and {{ is_changed('contact_id', ref('int_changes_contacts')) }}
 ),
 
 policies as (

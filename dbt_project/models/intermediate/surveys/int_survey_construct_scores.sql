@@ -1,7 +1,10 @@
+{{ incremental_by('response_id', 'int_changes_survey_responses') }}
+
 with
 
 answers as (
     select * from {{ ref('int_survey_answers_scored') }}
+    where {{ is_changed('response_id', ref('int_changes_survey_responses')) }}
 ),
 
 construct_scores as (

@@ -1,7 +1,10 @@
+{{ incremental_by('contact_id', 'int_changes_contacts') }}
+
 with
 
 contacts as (
     select * from {{ ref('stg_cx__contacts') }}
+    where {{ is_changed('contact_id', ref('int_changes_contacts')) }}
 ),
 
 lifecycle as (

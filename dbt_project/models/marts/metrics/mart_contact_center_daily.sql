@@ -1,7 +1,10 @@
+{{ incremental_by('date_day', 'int_changes_contacts', ['created_date', 'previous_created_date']) }}
+
 with
 
 contacts as (
     select * from {{ ref('fct_contacts') }}
+    where {{ is_changed('created_date', ref('int_changes_contacts'), ['created_date', 'previous_created_date']) }}
 ),
 
 sla_by_contact as (
@@ -15,6 +18,7 @@ sla_by_contact as (
         max(case when metric = 'full_resolution_time' and is_sla_breach then 1 else 0 end)
             as full_resolution_sla_breached
     from {{ ref('fct_contact_sla_policies') }}
+    where {{ is_changed('created_date', ref('int_changes_contacts'), ['created_date', 'previous_created_date']) }}
     group by contact_id
 ),
 

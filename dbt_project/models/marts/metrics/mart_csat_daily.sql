@@ -1,8 +1,11 @@
+{{ incremental_by('date_day', 'int_changes_survey_responses', ['answered_date', 'previous_answered_date']) }}
+
 with
 
 responses as (
     select * from {{ ref('fct_survey_responses') }}
     where csat_score is not null
+        and {{ is_changed('answered_date', ref('int_changes_survey_responses'), ['answered_date', 'previous_answered_date']) }}
 ),
 
 daily as (

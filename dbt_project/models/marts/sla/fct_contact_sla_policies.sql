@@ -3,10 +3,13 @@
     target), the elapsed time on the policy's clock up to achievement (or the as-of moment while
     running), and the verdict. Breached = achieved after the breach instant, or not achieved and
     the breach instant has passed; active = not achieved and not breached yet. -#}
+{{ incremental_by('contact_id', 'int_changes_contacts') }}
+
 with
 
 applied as (
     select * from {{ ref('int_sla_policies_applied') }}
+    where {{ is_changed('contact_id', ref('int_changes_contacts')) }}
 ),
 
 as_of as (

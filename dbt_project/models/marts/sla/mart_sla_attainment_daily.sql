@@ -1,7 +1,10 @@
+{{ incremental_by('date_day', 'int_changes_contacts', ['created_date', 'previous_created_date']) }}
+
 with
 
 sla_policies as (
     select * from {{ ref('fct_contact_sla_policies') }}
+    where {{ is_changed('created_date', ref('int_changes_contacts'), ['created_date', 'previous_created_date']) }}
 ),
 
 daily as (

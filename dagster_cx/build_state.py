@@ -1,0 +1,113 @@
+"""What the last successful dbt build saw, and what the next one has to do.
+
+The incremental dbt models recompute only the keys touched by raw loads after the last
+recorded build (`raw._dbt_builds`, read by the `int_changes_*` models). A build is recorded
+only after `dbt build` succeeded, so a failed or interrupted run leaves the next one to
+reprocess the same loads: re-running is always safe. A build runs as a full refresh when no
+build is recorded yet or the dbt project changed since the last one (its logic may differ
+for old rows too), and is skipped when neither the project nor the raw data changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from dagster_cx.ingest.loader import BUILD_LOG_TABLE, FILE_LOADS_TABLE
+
+# What decides the marts' contents: the SQL, its macros, the seeded config and the vars.
+FINGERPRINTED = ("models", "macros", "seeds", "dbt_project.yml")
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    mode: str  # "full_refresh", "incremental", "backfill" or "skip"
+    reason: str
+    latest_load_id: int
+    fingerprint: str
+    rebuild_from: date | None = None
+    rebuild_to: date | None = None
+
+    @property
+    def dbt_args(self) -> list[str]:
+        """Arguments added to `dbt build` for this plan."""
+        if self.mode == "full_refresh":
+            return ["--full-refresh"]
+        if self.mode == "backfill":
+            dates = {"cx_rebuild_from": _iso(self.rebuild_from), "cx_rebuild_to": _iso(self.rebuild_to)}
+            return ["--vars", "{" + ", ".join(f"{k}: '{v}'" for k, v in dates.items()) + "}"]
+        return []
+
+
+def project_fingerprint(project_dir: Path) -> str:
+    """sha256 over the dbt files that decide the marts' rows (not docs-only test folders)."""
+    digest = hashlib.sha256()
+    for name in FINGERPRINTED:
+        root = project_dir / name
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            digest.update(str(path.relative_to(project_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def plan_build(
+    con: duckdb.DuckDBPyConnection,
+    fingerprint: str,
+    *,
+    full_refresh: bool = False,
+    rebuild_from: date | None = None,
+    rebuild_to: date | None = None,
+) -> BuildPlan:
+    """Decide how the next dbt build runs, from the build log and the raw file log."""
+    latest_load_id = con.execute(f"select coalesce(max(load_id), 0) from {FILE_LOADS_TABLE}").fetchall()[0][0]
+    last = con.execute(
+        f"select changes_through_load_id, project_fingerprint from {BUILD_LOG_TABLE} order by build_id desc limit 1"
+    ).fetchall()
+    if full_refresh:
+        return BuildPlan("full_refresh", "a full refresh was asked for", latest_load_id, fingerprint)
+    if not last:
+        return BuildPlan("full_refresh", "no build is recorded in this warehouse yet", latest_load_id, fingerprint)
+    seen_load_id, seen_fingerprint = last[0]
+    if seen_fingerprint != fingerprint:
+        return BuildPlan(
+            "full_refresh", "the dbt project (models, macros, seeds or vars) changed since the last build",
+            latest_load_id, fingerprint,
+        )
+    if rebuild_from or rebuild_to:
+        return BuildPlan(
+            "backfill", f"a backfill of {_iso(rebuild_from) or 'the start'} to {_iso(rebuild_to) or 'the end'} "
+            f"was asked for, with the raw loads after {seen_load_id}", latest_load_id, fingerprint,
+            rebuild_from, rebuild_to,
+        )
+    if latest_load_id > seen_load_id:
+        return BuildPlan(
+            "incremental", f"raw loads {seen_load_id + 1} to {latest_load_id} are new since the last build",
+            latest_load_id, fingerprint,
+        )
+    return BuildPlan(
+        "skip", f"no raw data loaded and no dbt change since the last build (raw loads up to {seen_load_id})",
+        latest_load_id, fingerprint,
+    )
+
+
+def record_build(
+    con: duckdb.DuckDBPyConnection, plan: BuildPlan, started_at: datetime, finished_at: datetime,
+    dagster_run_id: str | None = None,
+) -> None:
+    """Log a successful build; the next build's changes start after `plan.latest_load_id`."""
+    con.execute(
+        f"""
+        insert into {BUILD_LOG_TABLE}
+        select coalesce((select max(build_id) from {BUILD_LOG_TABLE}), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?
+        """,
+        [plan.latest_load_id, plan.mode, plan.fingerprint, plan.rebuild_from, plan.rebuild_to,
+         started_at, finished_at, dagster_run_id],
+    )
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""

@@ -1,0 +1,59 @@
+{#- Incremental builds: a model rebuilds only the keys (or dates) its changes model lists.
+    On an incremental run the pre-hook deletes every row of those keys and the model's SQL
+    recomputes them, filtered with `is_changed`: a key whose rows vanish (a date left empty,
+    a message that moved to another contact) loses its old rows too. On a full refresh, or
+    when the table does not exist yet, both do nothing and the model builds from everything.
+    DECISIONLOG.md ("Incremental builds") says which changes reach which keys. -#}
+
+{% macro incremental_by(key, changes_model, changes_columns=none) -%}
+    {#- The hook is a template, rendered when the model runs (is_incremental() is false at parse). -#}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_changed('" ~ key ~ "', ref('" ~ changes_model ~ "'), "
+                 ~ (changes_columns or [key]) | tojson ~ ") }}",
+    ) }}
+{%- endmacro %}
+
+{% macro delete_changed(key, changes, changes_columns) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ is_changed(key, changes, changes_columns) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A predicate: true for the rows this run recomputes. `changes_columns` may name several
+    columns of the changes model (a contact's date before and after its change). -#}
+{% macro is_changed(key, changes, changes_columns=none) -%}
+    {%- if is_incremental() -%}
+        {{ key }} in (
+            {%- for column in (changes_columns or [key]) %}
+            select {{ column }} from {{ changes }}{{ " union" if not loop.last }}
+            {%- endfor %}
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The relation a model had before this run, or none: the changes models read a fact's
+    previous rows (its old dates, its open contacts) without a ref, which would be a cycle. -#}
+{% macro previous_version_of(model_name) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set node = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                   | selectattr('name', 'equalto', model_name) | first -%}
+    {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) }}
+{%- endmacro %}
+
+{#- The reporting dates a backfill asked to rebuild (vars cx_rebuild_from / cx_rebuild_to). -#}
+{% macro in_rebuild_range(date_column) -%}
+    {%- if var('cx_rebuild_from') or var('cx_rebuild_to') -%}
+        {{ date_column }} between
+            cast('{{ var("cx_rebuild_from") or "0001-01-01" }}' as date)
+            and cast('{{ var("cx_rebuild_to") or "9999-12-31" }}' as date)
+    {%- else -%}
+        false
+    {%- endif -%}
+{%- endmacro %}

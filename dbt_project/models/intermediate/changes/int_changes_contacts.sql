@@ -1,0 +1,114 @@
+{#- The contacts this run recomputes, with their reporting dates before and after. A contact
+    is recomputed when a raw row loaded since the last recorded build touches it (its own
+    version, a status change or a message, in any version), when its customer changed or has
+    a touched contact (first-contact resolution compares a customer's contacts), when it was
+    still open in the previous build (open contacts are measured up to the data's as-of
+    moment, which moves with new data), or when a backfill names its creation date. -#}
+{%- set previous_contacts = previous_version_of('fct_contacts') %}
+{%- set previous_periods = previous_version_of('int_contacts_status_periods') %}
+with
+
+builds as (
+    select coalesce(max(changes_through_load_id), -1) as after_load_id
+    from {{ source('pipeline', '_dbt_builds') }}
+),
+
+raw_contacts as (
+    select contact_id, customer_id, _load_id from {{ source('raw', 'contacts') }}
+),
+
+raw_status_changes as (
+    select status_change_id, contact_id, _load_id from {{ source('raw', 'contact_status_changes') }}
+),
+
+raw_messages as (
+    select message_id, contact_id, _load_id from {{ source('raw', 'contact_messages') }}
+),
+
+raw_customers as (
+    select customer_id, _load_id from {{ source('raw', 'customers') }}
+),
+
+contacts as (
+    select contact_id, customer_id, {{ reporting_date('created_at') }} as created_date
+    from {{ ref('stg_cx__contacts') }}
+),
+
+touched_status_changes as (
+    select status_change_id from raw_status_changes
+    where _load_id > (select after_load_id from builds)
+),
+
+touched_messages as (
+    select message_id from raw_messages
+    where _load_id > (select after_load_id from builds)
+),
+
+touched_contacts as (
+    select contact_id from raw_contacts
+    where _load_id > (select after_load_id from builds)
+    union
+    select contact_id from raw_status_changes
+    where status_change_id in (select status_change_id from touched_status_changes)
+    union
+    select contact_id from raw_messages
+    where message_id in (select message_id from touched_messages)
+),
+
+touched_customers as (
+    select customer_id from raw_customers
+    where _load_id > (select after_load_id from builds)
+    union
+    select customer_id from raw_contacts
+    where contact_id in (select contact_id from touched_contacts)
+),
+
+{% if previous_contacts is not none %}
+previously_open as (
+    select contact_id from {{ previous_contacts }}
+    where resolved_at is null or closed_at is null
+    {%- if previous_periods is not none %}
+    union
+    select contact_id from {{ previous_periods }}
+    where is_latest and status not in ('solved', 'closed')
+    {%- endif %}
+),
+
+previous_dates as (
+    select contact_id, created_date from {{ previous_contacts }}
+),
+{% endif %}
+
+changed as (
+    select contacts.contact_id
+    from contacts
+    where contacts.contact_id in (select contact_id from touched_contacts)
+        or contacts.customer_id in (select customer_id from touched_customers)
+        or {{ in_rebuild_range('contacts.created_date') }}
+    {%- if previous_contacts is not none %}
+        or (
+            contacts.contact_id in (select contact_id from previously_open)
+            and exists (select 1 from touched_contacts)
+        )
+    {%- endif %}
+),
+
+final as (
+    select
+        changed.contact_id,
+        contacts.created_date,
+        {% if previous_contacts is not none -%}
+        previous_dates.created_date
+        {%- else -%}
+        cast(null as date)
+        {%- endif %} as previous_created_date
+    from changed
+    inner join contacts
+        on changed.contact_id = contacts.contact_id
+    {%- if previous_contacts is not none %}
+    left join previous_dates
+        on changed.contact_id = previous_dates.contact_id
+    {%- endif %}
+)
+
+select * from final
