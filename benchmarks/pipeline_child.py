@@ -26,7 +26,7 @@ def main(out: Path) -> int:
     settings.pin_environment()
     marks["imports"] = [started, time.time()]
     started = time.time()
-    ensure_manifest(force=True)  # what `cx-warehouse run` does before it loads the definitions
+    ensure_manifest()  # what `cx-warehouse run` does before it loads the definitions: parse if the project changed
     marks["dbt_parse"] = [started, time.time()]
     started = time.time()
     from dagster_cx.definitions import defs

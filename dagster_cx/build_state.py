@@ -43,10 +43,10 @@ class BuildPlan:
         return []
 
 
-def project_fingerprint(project_dir: Path) -> str:
-    """sha256 over the dbt files that decide the marts' rows (not docs-only test folders)."""
+def project_fingerprint(project_dir: Path, parts: tuple[str, ...] = FINGERPRINTED) -> str:
+    """sha256 over the dbt files that decide the marts' rows (the data tests do not)."""
     digest = hashlib.sha256()
-    for name in FINGERPRINTED:
+    for name in parts:
         root = project_dir / name
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for path in files:

@@ -19,10 +19,20 @@ def _run(args: argparse.Namespace) -> int:
     from dagster_cx import settings
 
     settings.pin_environment()
-    print(f"Raw data:  {settings.data_dir()}\nWarehouse: {settings.warehouse_path()}\nParsing the dbt project ...", flush=True)
+    if getattr(args, "rebuild_from", None) or getattr(args, "rebuild_to", None):
+        import dagster as dg
+
+        from dagster_cx.defs.resources import BuildOptionsResource
+
+        try:
+            BuildOptionsResource(rebuild_from=args.rebuild_from, rebuild_to=args.rebuild_to).dates()
+        except dg.Failure as error:
+            print(error.description, file=sys.stderr)
+            return 1
+    print(f"Raw data:  {settings.data_dir()}\nWarehouse: {settings.warehouse_path()}\nChecking the dbt project ...", flush=True)
     from dagster_cx.defs.dbt_project import ensure_manifest
 
-    ensure_manifest(force=True)
+    ensure_manifest()  # parses only when the project changed since the last parse
 
     import dagster as dg
 

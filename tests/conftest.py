@@ -11,9 +11,9 @@ import pytest
 from dagster_cx.defs.dbt_project import ensure_manifest
 from tests.pipeline import failed_checks, run_pipeline
 
-# Parse once per session, before any test module builds the dbt assets from the manifest,
-# so edited models are never tested against a stale manifest.
-ensure_manifest(force=True)
+# Before any test module builds the dbt assets from the manifest: parse if the project
+# changed since the last parse, so edited models are never tested against a stale manifest.
+ensure_manifest()
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HANDMADE = FIXTURES / "handmade"

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -44,9 +45,17 @@ def test_cli_run_builds_the_sample_prints_headlines_and_reruns_idempotently(tmp_
             return {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in tables}
 
     before = counts()
-    second = _cli("run", "--log-level", "WARNING", env=env)
+    second = _cli("run", "--log-level", "WARNING", env=env)  # no new data: dbt and all after it skip
     assert second.returncode == 0, second.stderr[-3000:]
     assert counts() == before
+    backfill = _cli("backfill", "--from", "2026-03-30", "--to", "2026-03-31", "--log-level", "WARNING", env=env)
+    assert backfill.returncode == 0, backfill.stderr[-3000:]
+    assert counts() == before
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        builds = con.execute("select mode, rebuild_from, rebuild_to from raw._dbt_builds order by build_id").fetchall()
+    assert builds == [("full_refresh", None, None), ("backfill", date(2026, 3, 30), date(2026, 3, 31))]
+    wrong = _cli("backfill", "--from", "2026-03-31", "--to", "2026-03-30", env=env)
+    assert wrong.returncode == 1 and "rebuild_from 2026-03-31 is after rebuild_to 2026-03-30; swap them" in wrong.stderr
 
 
 def test_cli_run_reports_an_unreadable_file_and_says_what_to_do(tmp_path):
