@@ -17,7 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_cx.ingest.loader import BUILD_LOG_TABLE, FILE_LOADS_TABLE
+from dagster_cx.contract import ENTITIES
+from dagster_cx.ingest.loader import BUILD_LOG_TABLE, FILE_LOADS_TABLE, RAW_SCHEMA
 
 # What decides the marts' contents: the SQL, its macros, the seeded config and the vars.
 FINGERPRINTED = ("models", "macros", "seeds", "dbt_project.yml")
@@ -63,7 +64,7 @@ def plan_build(
     rebuild_to: date | None = None,
 ) -> BuildPlan:
     """Decide how the next dbt build runs, from the build log and the raw file log."""
-    latest_load_id = con.execute(f"select coalesce(max(load_id), 0) from {FILE_LOADS_TABLE}").fetchall()[0][0]
+    latest_load_id = _latest_load_id(con)
     last = con.execute(
         f"select changes_through_load_id, project_fingerprint from {BUILD_LOG_TABLE} order by build_id desc limit 1"
     ).fetchall()
@@ -107,6 +108,18 @@ def record_build(
         [plan.latest_load_id, plan.mode, plan.fingerprint, plan.rebuild_from, plan.rebuild_to,
          started_at, finished_at, dagster_run_id],
     )
+
+
+def _latest_load_id(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest load id in the file log or on any raw row (a row written around the loader
+    carries one too, and the changes models would see it)."""
+    raw_tables = " union all ".join(
+        f"select max(_load_id) from {RAW_SCHEMA}.{entity.name}" for entity in ENTITIES
+    )
+    return con.execute(
+        f"select coalesce(greatest((select max(load_id) from {FILE_LOADS_TABLE}), "
+        f"(select max(m) from ({raw_tables}) as t(m))), 0)"
+    ).fetchall()[0][0]
 
 
 def _iso(day: date | None) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -9,7 +13,7 @@ import duckdb
 import pytest
 
 from dagster_cx.defs.dbt_project import ensure_manifest
-from tests.pipeline import failed_checks, run_pipeline
+from tests.pipeline import failed_checks, published_path_for, run_pipeline
 
 # Before any test module builds the dbt assets from the manifest: parse if the project
 # changed since the last parse, so edited models are never tested against a stale manifest.
@@ -38,15 +42,40 @@ def handmade_warehouse(handmade_run) -> Path:
     return handmade_run[0]
 
 
-@pytest.fixture(scope="session")
-def sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dg.ExecuteInProcessResult]:
-    """The bundled sample (data/sample), with its planted bad rows."""
-    return _build(SAMPLE, tmp_path_factory.mktemp("sample") / "cx.duckdb")
+@dataclass(frozen=True)
+class CliRun:
+    """`cx-warehouse run` on the bundled sample, as the README runs it, in a subprocess."""
+
+    warehouse: Path
+    env: dict[str, str]
+    stdout: str
+    dagster_home: Path  # the run's events persist here, for tests of asset metadata
+
+
+def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dagster_cx.cli", *args], capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=900
+    )
 
 
 @pytest.fixture(scope="session")
-def sample_warehouse(sample_run) -> Path:
-    return sample_run[0]
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
+    """The bundled sample (data/sample), with its planted bad rows, built once by the CLI."""
+    folder = tmp_path_factory.mktemp("sample")
+    warehouse, home = folder / "cx.duckdb", folder / "dagster_home"
+    home.mkdir()
+    env = {**os.environ, "CX_WAREHOUSE": str(warehouse), "CX_DATA_DIR": str(SAMPLE),
+           "CX_PUBLISHED": str(published_path_for(warehouse)), "DAGSTER_HOME": str(home)}
+    for key in ("CX_REPORT_DIR", "CX_ALERT_WEBHOOK_URL", "CX_SURVEY_INVITATIONS_DIR"):
+        env.pop(key, None)
+    completed = cli("run", "--log-level", "WARNING", env=env)
+    assert completed.returncode == 0, f"`cx-warehouse run` failed:\n{completed.stderr[-4000:]}"
+    return CliRun(warehouse, env, completed.stdout, home)
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(sample_run: CliRun) -> Path:
+    return sample_run.warehouse
 
 
 @pytest.fixture

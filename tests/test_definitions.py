@@ -12,6 +12,7 @@ EXPECTED_ASSETS = {
                             "contact_messages", "survey_responses", "survey_answers", "survey_opt_outs")),
     *(f"reference/{s}" for s in ("channels", "emotions", "scorecard_targets", "business_schedules", "business_schedule_hours",
                                  "business_holidays", "queue_schedules", "sla_policies")),
+    "pipeline/_dbt_builds",  # the build log, a dbt source the changes models read
     "published/bi_snapshot",
     "published/cx_report",
     "closed_loop/detractor_alerts",

@@ -15,7 +15,7 @@ import math
 import os
 import shutil
 import subprocess
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -27,8 +27,6 @@ from dagster_cx.contract import ENTITIES
 from dagster_cx.defs.dbt import BUILD_ARGS
 from dagster_cx.defs.dbt_project import dbt_executable, dbt_project
 from dagster_cx.ingest.loader import ensure_raw_schema, load_entity
-from tests.conftest import HANDMADE
-from tests.pipeline import materialized_keys, run_pipeline
 
 SAMPLE = Path(__file__).parents[1] / "data" / "sample"
 # The changes models list what a run recomputed: they differ between the two paths by design.
@@ -194,7 +192,7 @@ def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict:
             })
     plans.append(_build(incremental, tmp / "target_incremental"))
     return {"full": full, "incremental": incremental, "full_plan": full_plan, "plans": plans,
-            "changes": changes, "tmp": tmp}
+            "changes": changes}
 
 
 def test_plans_follow_the_data(warehouses):
@@ -233,62 +231,3 @@ def test_incremental_equals_full_refresh(warehouses):
             if bad:
                 differences[table] = f"{len(bad)} rows differ, e.g. full {bad[0][0]} vs incremental {bad[0][1]}"
         assert not differences, differences
-
-
-def test_backfill_rebuilds_its_dates_only(warehouses):
-    """A backfill of two dates recomputes those dates' keys (and any new loads) and changes nothing."""
-    incremental = warehouses["incremental"]
-    with duckdb.connect(str(incremental), read_only=True) as con:
-        before = _rows(con, "marts.mart_contact_center_daily")
-    plan = _build(incremental, warehouses["tmp"] / "target_incremental",
-                  rebuild_from=date(2026, 3, 30), rebuild_to=date(2026, 3, 31))
-    assert plan.mode == "backfill"
-    with duckdb.connect(str(incremental), read_only=True) as con:
-        dates = con.execute("select distinct created_date from intermediate.int_changes_contacts order by 1").fetchall()
-        after = _rows(con, "marts.mart_contact_center_daily")
-        last = con.execute("select mode, rebuild_from, rebuild_to from raw._dbt_builds order by build_id desc limit 1").fetchone()
-    assert [d for (d,) in dates] == [date(2026, 3, 30), date(2026, 3, 31)]
-    assert len(after) == len(before) and all(all(map(_same, b, a)) for b, a in zip(before, after))
-    assert last == ("backfill", date(2026, 3, 30), date(2026, 3, 31))
-
-
-def _skipped_steps(result) -> set[str]:
-    return {event.step_key for event in result.all_events if event.event_type_value == "STEP_SKIPPED"}
-
-
-def test_pipeline_skips_dbt_without_new_data_and_builds_incrementally_with_it(tmp_path, handmade_warehouse):
-    """Through Dagster: no new data = no dbt, no checks on marts, no publish; a new file = an incremental build."""
-    warehouse = tmp_path / "cx.duckdb"
-    shutil.copy(handmade_warehouse, warehouse)
-    idle = run_pipeline(HANDMADE, warehouse, report=False)
-    assert idle.success
-    built = materialized_keys(idle)
-    assert not {k for k in built if k.startswith(("staging/", "intermediate/", "marts/", "published/"))}, built
-    assert {"dbt_marts", "published__bi_snapshot", "staging__stg_cx__contacts_gx_stg_contacts"} <= _skipped_steps(idle)
-
-    data_dir = tmp_path / "data"
-    shutil.copytree(HANDMADE, data_dir)
-    late = data_dir / "survey_responses" / "survey_responses_late.csv"
-    late.write_text(
-        "response_id,survey_id,survey_kind,customer_id,contact_id,channel,touchpoint_id,journey_stage,language,sent_at,answered_at\n"
-        "r_late,s_late,relationship,u1,,app,,,en,2026-03-01T09:00:00+00:00,2026-03-02T09:00:00+00:00\n"
-    )
-    (data_dir / "survey_answers" / "survey_answers_late.csv").write_text(
-        "response_id,question_id,answer_value,answer_text\nr_late,q_nps,3,\n"
-    )
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        before = con.execute("select responses, detractors from marts.mart_nps_daily "
-                             "where date_day = '2026-03-02' and channel = 'app'").fetchall()
-    update = run_pipeline(data_dir, warehouse, report=False)
-    assert update.success
-    assert {"marts/fct_survey_responses", "marts/mart_nps_daily", "published/bi_snapshot"} <= materialized_keys(update)
-    assert not _skipped_steps(update)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        after = con.execute("select responses, detractors from marts.mart_nps_daily "
-                            "where date_day = '2026-03-02' and channel = 'app'").fetchall()
-        changed = con.execute("select response_id from intermediate.int_changes_survey_responses").fetchall()
-        modes = [m for (m,) in con.execute("select mode from raw._dbt_builds order by build_id").fetchall()]
-    assert changed == [("r_late",)]
-    assert sum(r for r, _ in after) == sum(r for r, _ in before) + 1
-    assert sum(d for _, d in after) == sum(d for _, d in before) + 1
-    assert modes == ["full_refresh", "incremental"]

@@ -77,7 +77,7 @@ def browser(chromium):
 
 @pytest.fixture(scope="module")
 def report(sample_run, browser):
-    warehouse, _ = sample_run
+    warehouse = sample_run.warehouse
     html = report_dir_for(warehouse) / "cx_report.html"
     page, messages, requested = _open(browser, html)
     yield {"html": html, "page": page, "messages": messages, "requested": requested, "warehouse": warehouse}

@@ -5,56 +5,62 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
+import shutil
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import duckdb
+from dagster._core.instance.ref import InstanceRef
 
 from dagster_cx.sample.generator import generate
+from tests.conftest import cli
+from tests.pipeline import published_path_for
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = REPO_ROOT / "data" / "sample"
 
 
-def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dagster_cx.cli", *args], capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=900
-    )
-
-
-def test_cli_run_builds_the_sample_prints_headlines_and_reruns_idempotently(tmp_path):
-    warehouse = tmp_path / "cli.duckdb"
-    published = tmp_path / "published.duckdb"
-    env = {**os.environ, "CX_WAREHOUSE": str(warehouse), "CX_DATA_DIR": str(SAMPLE), "CX_PUBLISHED": str(published)}
-    first = _cli("run", "--log-level", "WARNING", env=env)
-    assert first.returncode == 0, first.stderr[-3000:]
-    assert f"Warehouse: {warehouse}" in first.stdout
+def test_cli_run_builds_the_sample_prints_headlines_and_reruns_idempotently(tmp_path, sample_run):
+    """`sample_run` is the README's `cx-warehouse run` on the sample; here it runs twice more on a copy."""
+    assert f"Warehouse: {sample_run.warehouse}" in sample_run.stdout
     for name in ("nps ", "csat_pct", "ces_mean", "first_reply_time_median_minutes", "fcr_rate_pct", "service_level_pct",
                  "first_reply_time_business_median_minutes", "sla_attainment_pct"):
-        assert name in first.stdout
-    assert f"For BI tools (read-only snapshot): {published}" in first.stdout
+        assert name in sample_run.stdout
+    assert f"For BI tools (read-only snapshot): {published_path_for(sample_run.warehouse)}" in sample_run.stdout
 
+    warehouse, published = tmp_path / "cli.duckdb", tmp_path / "cli_published.duckdb"
+    shutil.copy(sample_run.warehouse, warehouse)
+    shutil.copy(published_path_for(sample_run.warehouse), published)
+    env = {**sample_run.env, "CX_WAREHOUSE": str(warehouse), "CX_PUBLISHED": str(published)}
+    env.pop("DAGSTER_HOME")
     tables = ["raw.contacts", "raw.contact_status_changes", "raw.contact_messages", "raw.survey_answers",
               "raw.quarantine", "raw._file_loads", "marts.fct_contacts", "marts.fct_contact_sla_policies",
               "marts.fct_survey_responses", "marts.mart_nps_daily", "marts.mart_contact_center_daily"]
 
-    def counts() -> dict[str, int]:
+    def state() -> tuple[dict[str, int], list[tuple], list[tuple]]:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            return {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in tables}
+            counts = {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in tables}
+            daily = con.execute("select * from marts.mart_contact_center_daily order by all").fetchall()
+            builds = con.execute("select mode, rebuild_from, rebuild_to from raw._dbt_builds order by build_id").fetchall()
+        return counts, daily, builds
 
-    before = counts()
-    second = _cli("run", "--log-level", "WARNING", env=env)  # no new data: dbt and all after it skip
+    counts, daily, builds = state()
+    assert builds == [("full_refresh", None, None)]
+    published_at = published.stat().st_mtime_ns
+    second = cli("run", "--log-level", "WARNING", env=env)  # no new data: dbt and all after it skip
     assert second.returncode == 0, second.stderr[-3000:]
-    assert counts() == before
-    backfill = _cli("backfill", "--from", "2026-03-30", "--to", "2026-03-31", "--log-level", "WARNING", env=env)
+    assert state() == (counts, daily, builds)
+    assert published.stat().st_mtime_ns == published_at  # nothing was republished
+
+    backfill = cli("backfill", "--from", "2026-03-30", "--to", "2026-03-31", "--log-level", "WARNING", env=env)
     assert backfill.returncode == 0, backfill.stderr[-3000:]
-    assert counts() == before
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        builds = con.execute("select mode, rebuild_from, rebuild_to from raw._dbt_builds order by build_id").fetchall()
-    assert builds == [("full_refresh", None, None), ("backfill", date(2026, 3, 30), date(2026, 3, 31))]
-    wrong = _cli("backfill", "--from", "2026-03-31", "--to", "2026-03-30", env=env)
+        dates = con.execute("select distinct created_date from intermediate.int_changes_contacts order by 1").fetchall()
+    assert dates == [(date(2026, 3, 30),), (date(2026, 3, 31),)]  # those dates' contacts were recomputed
+    assert state() == (counts, daily, [*builds, ("backfill", date(2026, 3, 30), date(2026, 3, 31))])
+    assert published.stat().st_mtime_ns > published_at
+    wrong = cli("backfill", "--from", "2026-03-31", "--to", "2026-03-30", env=env)
     assert wrong.returncode == 1 and "rebuild_from 2026-03-31 is after rebuild_to 2026-03-30; swap them" in wrong.stderr
 
 
@@ -64,7 +70,7 @@ def test_cli_run_reports_an_unreadable_file_and_says_what_to_do(tmp_path):
     (data / "contacts" / "broken.csv").write_bytes(b"contact_id,customer_id\nc1,u1\n")
     env = {**os.environ, "CX_WAREHOUSE": str(tmp_path / "cx.duckdb"), "CX_DATA_DIR": str(data),
            "CX_PUBLISHED": str(tmp_path / "published.duckdb")}
-    result = _cli("run", "--log-level", "ERROR", env=env)
+    result = cli("run", "--log-level", "ERROR", env=env)
     assert result.returncode == 1
     assert "broken.csv" in result.stderr and "missing column(s)" in result.stderr and "re-run" in result.stderr
 
@@ -95,11 +101,11 @@ def test_generator_is_deterministic_and_matches_the_bundled_sample(tmp_path):
 
 
 def test_ingestion_asset_metadata_reports_reconciled_counts(sample_run):
-    _, result = sample_run
+    instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(sample_run.dagster_home)))
     manifest = json.loads((SAMPLE / "MANIFEST.json").read_text(encoding="utf-8"))
     for entity, spec in manifest["entities"].items():
-        [materialization] = result.asset_materializations_for_node(f"raw__{entity}")
-        metadata = {k: v.value for k, v in materialization.metadata.items()}
+        event = instance.get_latest_materialization_event(dg.AssetKey(["raw", entity]))
+        metadata = {k: v.value for k, v in event.asset_materialization.metadata.items()}
         assert metadata["rows_read"] == spec["rows"] == metadata["rows_loaded"] + metadata["rows_quarantined"]
         assert metadata["rows_quarantined"] == len(spec.get("bad_rows", []))
         assert metadata["files_loaded"] == len(spec["files"])
