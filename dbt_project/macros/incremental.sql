@@ -57,3 +57,9 @@
         false
     {%- endif -%}
 {%- endmacro %}
+
+{#- The highest raw load id the last recorded build reflected (-1 before the first build):
+    the changes models recompute what later loads touched. -#}
+{% macro last_build_load_id() -%}
+    (select coalesce(max(changes_through_load_id), -1) from {{ source('pipeline', '_dbt_builds') }})
+{%- endmacro %}

@@ -7,8 +7,7 @@
 with
 
 builds as (
-    select coalesce(max(changes_through_load_id), -1) as after_load_id
-    from {{ source('pipeline', '_dbt_builds') }}
+    select {{ last_build_load_id() }} as after_load_id
 ),
 
 raw_responses as (
