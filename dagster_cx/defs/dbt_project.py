@@ -25,17 +25,17 @@ def dbt_cli() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
 
 
-def ensure_manifest(force: bool = False) -> None:
+def ensure_manifest() -> None:
     """Parse the dbt project (writes target/manifest.json) unless its manifest is current.
 
     Dagster builds the dbt assets from the manifest at import time, so a fresh clone needs
     one parse before `dagster_cx.definitions` can load, and an edited project needs another.
     A fingerprint of the project's files beside the manifest says whether it is current, so an
-    unchanged project costs no parse (several seconds); `force` parses anyway.
+    unchanged project costs no parse (several seconds).
     """
     stamp = dbt_project.manifest_path.with_name("cx_project_fingerprint")
     fingerprint = project_fingerprint(dbt_project.project_dir, (*FINGERPRINTED, "tests"))
-    if not force and dbt_project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+    if dbt_project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
         return
     settings.pin_environment()
     # A plain subprocess: dagster-dbt's own CLI wrapper needs the manifest this creates.
