@@ -67,8 +67,22 @@ def alert_webhook_url() -> str:
     return os.environ.get("CX_ALERT_WEBHOOK_URL", "").strip()
 
 
+DEFAULT_DUCKDB_MEMORY_LIMIT = "25%"
+
+
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit per process (CX_DUCKDB_MEMORY_LIMIT: '25%' of RAM, '6GiB', ...).
+
+    The dbt subprocess and the Dagster process each run DuckDB; DuckDB's own default (80% of
+    RAM each) lets the pair outgrow the machine on large data, where a limit makes DuckDB spill
+    sorts, joins and aggregates to disk instead.
+    """
+    return os.environ.get("CX_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT
+
+
 def pin_environment() -> None:
-    """Export absolute CX_DATA_DIR and CX_WAREHOUSE so every subprocess sees the same files."""
+    """Export absolute CX_DATA_DIR and CX_WAREHOUSE (and the memory limit) so every subprocess sees the same."""
     os.environ["CX_DATA_DIR"] = str(data_dir())
     os.environ["CX_WAREHOUSE"] = str(warehouse_path())
+    os.environ["CX_DUCKDB_MEMORY_LIMIT"] = duckdb_memory_limit()
     warehouse_path().parent.mkdir(parents=True, exist_ok=True)

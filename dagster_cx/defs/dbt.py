@@ -20,7 +20,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_cx.build_state import BuildPlan, plan_build, project_fingerprint, record_build
 from dagster_cx.contract import ENTITIES
-from dagster_cx.defs.dbt_project import dbt_project
+from dagster_cx.defs.dbt_project import dbt_project, ensure_manifest
 from dagster_cx.defs.ingest import WRITER_POOL
 from dagster_cx.defs.resources import BuildOptionsResource, WarehouseResource
 from dagster_cx.ingest.loader import ensure_raw_schema
@@ -64,9 +64,10 @@ def dbt_staging(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
     build_options: BuildOptionsResource,
 ) -> Iterator[Any]:
-    """Seeds and staging views, with their dbt tests."""
+    """Seeds and staging models, with their dbt tests."""
     plan = _plan(context, warehouse, build_options)
     if plan.mode != "skip":
+        ensure_manifest()  # this warehouse's parse state, so dbt parses partially
         yield from dbt.cli([*BUILD_ARGS, *plan.dbt_args], context=context).stream()
 
 
@@ -87,6 +88,7 @@ def dbt_marts(
     if plan.mode == "skip":
         return
     started_at = datetime.now(UTC)
+    ensure_manifest()
     yield from dbt.cli([*BUILD_ARGS, *plan.dbt_args], context=context).stream()
     if context.is_subset:
         # The models left out have not seen these loads: the next full run recomputes them.

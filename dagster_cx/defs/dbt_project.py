@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,19 +27,33 @@ def dbt_cli() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
 
 
+def _parse_state() -> str:
+    """What a parse depends on: the project's files and the profile's values in this environment.
+
+    dbt keeps partial-parse state only for the connection it parsed with (the warehouse path
+    is part of it), and dagster-dbt gives every `dbt build` a fresh target folder seeded from
+    `target/`; so after a parse for another warehouse each dbt step would parse in full again.
+    """
+    profile = dbt_project.profiles_dir / "profiles.yml"
+    profile_env = sorted(set(re.findall(r"env_var\(\s*'([A-Z0-9_]+)'", profile.read_text(encoding="utf-8"))))
+    environment = "\n".join(f"{name}={os.environ.get(name, '')}" for name in profile_env)
+    project = project_fingerprint(dbt_project.project_dir, (*FINGERPRINTED, "tests", "profiles.yml"))
+    return f"{project}\n{environment}\n"
+
+
 def ensure_manifest() -> None:
-    """Parse the dbt project (writes target/manifest.json) unless its manifest is current.
+    """Parse the dbt project (writes target/manifest.json) unless its parse state is current.
 
     Dagster builds the dbt assets from the manifest at import time, so a fresh clone needs
     one parse before `dagster_cx.definitions` can load, and an edited project needs another.
-    A fingerprint of the project's files beside the manifest says whether it is current, so an
-    unchanged project costs no parse (several seconds).
+    A stamp beside the manifest says what it was parsed from, so an unchanged project and
+    warehouse cost no parse (several seconds), and a new warehouse costs one, not one per step.
     """
-    stamp = dbt_project.manifest_path.with_name("cx_project_fingerprint")
-    fingerprint = project_fingerprint(dbt_project.project_dir, (*FINGERPRINTED, "tests"))
-    if dbt_project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
-        return
     settings.pin_environment()
+    stamp = dbt_project.manifest_path.with_name("cx_parse_state")
+    state = _parse_state()
+    if dbt_project.manifest_path.exists() and stamp.exists() and stamp.read_text() == state:
+        return
     # A plain subprocess: dagster-dbt's own CLI wrapper needs the manifest this creates.
     completed = subprocess.run(
         [dbt_executable(), "parse", "--quiet", "--project-dir", str(dbt_project.project_dir),
@@ -49,7 +65,7 @@ def ensure_manifest() -> None:
             f"`dbt parse` failed in {dbt_project.project_dir}; fix the dbt project and retry:\n"
             f"{completed.stdout}{completed.stderr}"
         )
-    stamp.write_text(fingerprint)
+    stamp.write_text(state)
 
 
 # Under `dagster dev` a reload picks up edited models (what DbtProject's prepare_if_dev does,

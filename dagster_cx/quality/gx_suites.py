@@ -1,8 +1,9 @@
 """Run the Great Expectations suites stored in `expectations/` against DuckDB tables.
 
-GX 1.x has no DuckDB datasource, and its SQL datasource through duckdb-engine has known
-bugs, so each suite validates a pandas DataFrame holding only the columns it names, read
-with DuckDB. Suites are GX's own JSON format plus a `meta` block saying which table they
+GX 1.x has no DuckDB datasource, and its SQL datasource through duckdb-engine fails here
+(duckdb-engine 0.17, SQLAlchemy 2.1, tried 2026-12-01: a table asset loses its schema, and
+every metric query of a table or query asset comes back empty, "list index out of range"),
+so each suite validates a pandas DataFrame holding only the columns it names, read with DuckDB. Suites are GX's own JSON format plus a `meta` block saying which table they
 check, which Dagster asset that is, and SQL for the run-time parameters (row counts that
 must reconcile with another table).
 """
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -87,9 +90,14 @@ def load_suites(directory: Path) -> list[SuiteSpec]:
 
 def run_suite(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> SuiteOutcome:
     """Validate the suite's table; parameters are computed from the warehouse first."""
+    outcome = _validate(con, spec)
+    pa.default_memory_pool().release_unused()  # else the next step (dbt) runs beside GBs Arrow keeps cached
+    return outcome
+
+
+def _validate(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> SuiteOutcome:
     parameters = {name: con.execute(sql).fetchall()[0][0] for name, sql in spec.parameters.items()}
-    columns = ", ".join(f'"{c}"' for c in spec.columns) or "1 as _row"
-    frame = con.execute(f"select {columns} from {spec.relation}").df()
+    frame = _read_columns(con, spec)
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # one bar per metric floods logs
@@ -116,6 +124,15 @@ def run_suite(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> SuiteOutcome:
         if not r.success
     ]
     return SuiteOutcome(success=bool(result.success), rows=len(frame), evaluated=len(result.results), failures=failures)
+
+
+def _read_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> pd.DataFrame:
+    """The suite's columns, through Arrow: DuckDB's `.df()` holds its own copy of the result too.
+
+    At 42M answers (size L) the suite then takes 27 s and 6.0 GiB at peak instead of 51 s and 8.8 GiB.
+    """
+    columns = ", ".join(f'"{c}"' for c in spec.columns) or "1 as _row"
+    return con.sql(f"select {columns} from {spec.relation}").to_arrow_table().to_pandas(self_destruct=True)
 
 
 def _suite_arguments(document: dict[str, Any]) -> dict[str, Any]:
