@@ -85,3 +85,7 @@ final as (
 )
 
 select * from final
+{%- if flags.FULL_REFRESH %}
+-- A full refresh rebuilds every model from all rows and reads no changes: skip the work.
+where false
+{%- endif %}
