@@ -3,9 +3,10 @@
 GX 1.x has no DuckDB datasource, and its SQL datasource through duckdb-engine fails here
 (duckdb-engine 0.17, SQLAlchemy 2.1, tried 2026-12-01: a table asset loses its schema, and
 every metric query of a table or query asset comes back empty, "list index out of range"),
-so each suite validates a pandas DataFrame holding only the columns it names, read with DuckDB. Suites are GX's own JSON format plus a `meta` block saying which table they
-check, which Dagster asset that is, and SQL for the run-time parameters (row counts that
-must reconcile with another table).
+so each suite validates a pandas DataFrame holding only the columns it names, read with
+DuckDB. Suites are GX's own JSON format plus a `meta` block saying which table they check,
+which Dagster asset that is, and SQL for the run-time parameters (row counts that must
+reconcile with another table).
 """
 
 from __future__ import annotations
