@@ -25,8 +25,8 @@ def main(out: Path) -> int:
     settings.pin_environment()
     marks["imports"] = [started, time.time()]
     started = time.time()
-    # Importing it parses the dbt project if its files changed (what `cx-warehouse run` does
-    # before it loads the definitions), so the import belongs to this stage.
+    # Importing it parses the dbt project if its files or the warehouse changed (what
+    # `cx-warehouse run` does before it loads the definitions), so the import belongs to this stage.
     from dagster_cx.defs.dbt_project import ensure_manifest
 
     ensure_manifest()

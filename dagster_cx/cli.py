@@ -32,7 +32,7 @@ def _run(args: argparse.Namespace) -> int:
     print(f"Raw data:  {settings.data_dir()}\nWarehouse: {settings.warehouse_path()}\nChecking the dbt project ...", flush=True)
     from dagster_cx.defs.dbt_project import ensure_manifest
 
-    ensure_manifest()  # parses only when the project changed since the last parse
+    ensure_manifest()  # parses only when the project or the warehouse changed since the last parse
 
     import dagster as dg
 
