@@ -81,6 +81,31 @@ def test_duplicate_key_in_a_file_quarantines_the_later_row(con, tmp_path):
     assert "duplicate key c1 in this file (first at row 1)" in _quarantine(con)[0][1]
 
 
+def test_a_key_repeated_three_times_quarantines_both_later_rows(con, tmp_path):
+    rows = [GOOD_CONTACT, _contact(contact_id="c2"), _contact(customer_id="u2"), _contact(customer_id="u3")]
+    _write(tmp_path, "contacts", "c.csv", CONTACT_HEADER + "\n" + "\n".join(rows) + "\n")
+    result = load_entity(con, CONTACTS, tmp_path)
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 2)
+    assert con.execute("select contact_id, customer_id from raw.contacts order by 1").fetchall() == [("c1", "u1"), ("c2", "u1")]
+    assert [reason for _, reason in _quarantine(con)] == ["duplicate key c1 in this file (first at row 1)"] * 2
+
+
+def test_lookups_read_the_newest_loaded_version_of_each_key(con, tmp_path):
+    """c1 is re-exported later with a later creation time: a status change is checked against that."""
+    _write(tmp_path, "contacts", "a.csv", f"{CONTACT_HEADER}\n{GOOD_CONTACT}\n{_contact(contact_id='c2')}\n")
+    load_entity(con, CONTACTS, tmp_path)
+    _write(tmp_path, "contacts", "b.csv", f"{CONTACT_HEADER}\n{_contact(created_at='2026-03-29T05:00:00+02:00')}\n")
+    load_entity(con, CONTACTS, tmp_path)
+    changes = ENTITIES_BY_NAME["contact_status_changes"]
+    _write(tmp_path, "contact_status_changes", "s.csv", "status_change_id,contact_id,status,changed_at,agent_id\n"
+           "s1,c1,open,2026-03-29T02:30:00+01:00,a1\ns2,c2,open,2026-03-29T02:30:00+01:00,a1\n"
+           "s3,c9,open,2026-03-29T02:30:00+01:00,a1\n")
+    result = load_entity(con, changes, tmp_path)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
+    reasons = dict(con.execute("select record->>'status_change_id', reason from raw.quarantine").fetchall())
+    assert reasons == {"s1": "changed_at is before the contact was created", "s3": "unknown contact_id (no loaded contact)"}
+
+
 def test_malformed_csv_line_is_quarantined_not_dropped(con, tmp_path):
     _write(tmp_path, "contacts", "c.csv", f"{CONTACT_HEADER}\n{GOOD_CONTACT}\n{_contact(contact_id='c2')},extra\nc3,u1\n")
     result = load_entity(con, CONTACTS, tmp_path)

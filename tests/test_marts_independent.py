@@ -84,17 +84,17 @@ def test_csat_and_ces_daily_match_reference(sample_db):
 
 
 def _first_contact_resolution(contacts: pd.DataFrame) -> pd.Series:
-    """True/False for eligible contacts (resolved, not abandoned), NaN otherwise; a plain loop."""
-    result = pd.Series(np.nan, index=contacts.index, dtype=object)
-    for _, group in contacts.groupby(["customer_id", "contact_reason"]):
-        rows = list(group.sort_values(["created_at", "contact_id"]).itertuples())
-        for position, contact in enumerate(rows):
-            if pd.isna(contact.resolved_at) or contact.is_abandoned:
-                continue
-            window_end = contact.resolved_at + FCR_WINDOW
-            repeated = any(later.created_at <= window_end for later in rows[position + 1:])
-            result[contact.Index] = contact.reopen_count == 0 and not repeated
-    return result
+    """True/False for eligible contacts (resolved, not abandoned), NaN otherwise.
+
+    In (customer, reason) order by creation, a later contact inside the window exists exactly
+    when the next one is inside it, so one shift replaces the pairwise scan.
+    """
+    ordered = contacts.sort_values(["customer_id", "contact_reason", "created_at", "contact_id"])
+    next_created = ordered.groupby(["customer_id", "contact_reason"])["created_at"].shift(-1)
+    repeated = next_created.notna() & (next_created <= ordered["resolved_at"] + FCR_WINDOW)
+    eligible = ordered["resolved_at"].notna() & ~ordered["is_abandoned"].astype(bool)
+    verdict = ((ordered["reopen_count"] == 0) & ~repeated).astype(object).where(eligible, np.nan)
+    return verdict.reindex(contacts.index)
 
 
 def test_contact_center_daily_matches_reference(sample_db):

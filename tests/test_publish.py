@@ -89,30 +89,37 @@ def test_sample_comments_are_masked_in_the_published_copy(sample_warehouse, samp
     assert hits == 0 and masked == raw_hits
 
 
-def test_failing_expectation_keeps_the_last_good_snapshot(tmp_path, handmade_warehouse):
-    warehouse = tmp_path / "cx.duckdb"
-    shutil.copy(handmade_warehouse, warehouse)
-    instance = dg.DagsterInstance.ephemeral()
-    assert run_pipeline(HANDMADE, warehouse, instance, report=False, full_refresh=True).success
-    published = published_path_for(warehouse)
-    good = _snapshot(published)
-    with duckdb.connect(str(warehouse)) as con:  # a mart row no expectation allows
-        con.execute("update marts.mart_nps_daily set nps = 250 where channel = 'chat'")
-    # Materialise only the snapshot: the mart's latest checks passed, so a fresh run of the checks is needed.
+def _materialize_snapshot(warehouse: Path, instance: dg.DagsterInstance, checks_of: str | None = None):
+    """Run the snapshot asset alone (as a UI re-materialisation does), or only the checks of one mart."""
     from dagster_cx.defs.publish import bi_snapshot
     from dagster_cx.defs.quality import gx_checks
     from dagster_cx.defs.resources import build_resources
     from tests.pipeline import pipeline_environment
 
     with pipeline_environment(HANDMADE, warehouse):
-        checks_only = dg.materialize(
-            [bi_snapshot, *gx_checks], selection=dg.AssetSelection.checks_for_assets(dg.AssetKey(["marts", "mart_nps_daily"])),
+        if checks_of is None:
+            return dg.materialize([bi_snapshot], resources=build_resources(), instance=instance, raise_on_error=False)
+        return dg.materialize(
+            [bi_snapshot, *gx_checks], selection=dg.AssetSelection.checks_for_assets(dg.AssetKey(["marts", checks_of])),
             resources=build_resources(), instance=instance, raise_on_error=False,
         )
-        assert "marts/mart_nps_daily:gx_mart_nps_daily" in failed_checks(checks_only)
-        publish_only = dg.materialize(
-            [bi_snapshot], resources=build_resources(), instance=instance, raise_on_error=False,
-        )
+
+
+def test_failing_expectation_keeps_the_last_good_snapshot(tmp_path, handmade_warehouse):
+    """Checks pass, the snapshot publishes; a mart then fails its check: the snapshot asset refuses."""
+    warehouse = tmp_path / "cx.duckdb"
+    shutil.copy(handmade_warehouse, warehouse)
+    instance = dg.DagsterInstance.ephemeral()
+    passing = _materialize_snapshot(warehouse, instance, checks_of="mart_nps_daily")
+    assert passing.success and not failed_checks(passing)
+    assert "published/bi_snapshot" in materialized_keys(_materialize_snapshot(warehouse, instance))
+    published = published_path_for(warehouse)
+    good = _snapshot(published)
+    with duckdb.connect(str(warehouse)) as con:  # a mart row no expectation allows
+        con.execute("update marts.mart_nps_daily set nps = 250 where channel = 'chat'")
+    checks_only = _materialize_snapshot(warehouse, instance, checks_of="mart_nps_daily")
+    assert "marts/mart_nps_daily:gx_mart_nps_daily" in failed_checks(checks_only)
+    publish_only = _materialize_snapshot(warehouse, instance)
     assert not publish_only.success
     assert "published/bi_snapshot" not in materialized_keys(publish_only)
     assert _snapshot(published) == good
@@ -145,7 +152,9 @@ def test_reader_never_sees_an_error_or_a_partial_snapshot_while_the_pipeline_rep
     reader = subprocess.Popen([sys.executable, str(READER), str(published), str(stop), str(out), "300"])
     try:
         time.sleep(1)
-        assert run_pipeline(HANDMADE, warehouse, report=False, full_refresh=True).success  # re-runs and publishes
+        instance = dg.DagsterInstance.ephemeral()
+        for _ in range(2):  # the pipeline's own publishing step
+            assert "published/bi_snapshot" in materialized_keys(_materialize_snapshot(warehouse, instance))
         for attempt in range(15):  # and many more swaps, back to back
             publish(warehouse, published, f"republish-{attempt}")
     finally:

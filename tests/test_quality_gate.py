@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from dagster_cx import settings
-from dagster_cx.quality.gx_suites import load_suites, run_suite
+from dagster_cx.quality.gx_suites import SuiteSpec, load_suites, run_suite
 from tests.pipeline import failed_checks, materialized_keys, run_pipeline
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
@@ -71,6 +71,36 @@ def test_suite_reports_each_broken_expectation(toy_table):
     assert "expect_column_values_to_not_be_null" in failed
     # responses sum to 15, as many as the NPS answers: the reconciliation passes.
     assert "expect_column_sum_to_be_between" not in failed
+
+
+def test_text_columns_fail_their_expectations_with_counts_and_examples(tmp_path):
+    """Text columns reach GX as categoricals: uniqueness, sets and nulls must still fail exactly."""
+    con = duckdb.connect()
+    con.execute("create schema staging")
+    con.execute(
+        """
+        create table staging.toy as select * from (values
+            ('a', 'q1', 'chat'), ('b', 'q1', 'phone'), ('b', 'q2', 'fax'), ('c', 'q1', null), ('c', 'q1', 'chat')
+        ) as t(response_id, question_id, channel)
+        """
+    )
+    expectations = [
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "response_id"}},
+        {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["response_id", "question_id"]}},
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "channel", "value_set": ["chat", "phone"]}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "channel"}},
+        {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "question_id", "value_set": ["q1", "q2"]}},
+    ]
+    spec = SuiteSpec("toy", "staging.toy", ("staging", "toy"), {}, {"name": "toy", "expectations": expectations},
+                     tmp_path / "toy.json")
+    outcome = run_suite(con, spec)
+    failed = {(f["expectation"], f["kwargs"].get("column")): f for f in outcome.failures}
+    assert outcome.rows == 5 and outcome.evaluated == 5 and len(failed) == 4
+    assert failed["expect_column_values_to_be_unique", "response_id"]["unexpected_count"] == 4
+    assert sorted(failed["expect_column_values_to_be_unique", "response_id"]["examples"]) == ["b", "b", "c", "c"]
+    assert failed["expect_compound_columns_to_be_unique", None]["unexpected_count"] == 2
+    assert failed["expect_column_values_to_be_in_set", "channel"]["examples"] == ["fax"]
+    assert failed["expect_column_values_to_not_be_null", "channel"]["unexpected_count"] == 1
 
 
 def test_every_stored_suite_names_a_real_asset_and_only_known_columns(handmade_db):

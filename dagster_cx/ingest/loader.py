@@ -177,8 +177,8 @@ def load_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, data_d
         con.execute(
             f"""
             insert into {QUARANTINE_TABLE}
-            select $4, $1, $2, _source_row, $3, _record, _reasons, array_to_string(_reasons, '; ')
-            from checked where len(_reasons) > 0
+            select $4, $1, $2, _source_row, $3, {validation.record_sql(entity)}, _reasons, array_to_string(_reasons, '; ')
+            from (select _source_row, _reasons from checked where len(_reasons) > 0) join incoming using (_source_row)
             """,
             [*lineage, entity.name],
         )
