@@ -9,7 +9,7 @@ import dagster as dg
 
 from dagster_cx import settings
 from dagster_cx.defs.resources import WarehouseResource
-from dagster_cx.quality.gx_suites import SuiteSpec, load_suites, read_batch, validate
+from dagster_cx.quality.gx_suites import SuiteSpec, check_suite, load_suites
 
 
 def _build_check(spec: SuiteSpec) -> dg.AssetChecksDefinition:
@@ -20,9 +20,7 @@ def _build_check(spec: SuiteSpec) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suite {spec.path.name} on {spec.relation}.",
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.connect(read_only=True) as con:
-            batch = read_batch(con, spec)
-        outcome = validate(spec, batch)  # with the warehouse closed, DuckDB's buffers are free for GX
+        outcome = check_suite(lambda: warehouse.connect(read_only=True), spec)
         for failure in outcome.failures:
             context.log.error(f"{spec.name}: {failure}")
         return dg.AssetCheckResult(
