@@ -59,7 +59,6 @@ class SuiteSpec:
             names += [c for c in found if c not in names]
         return names
 
-
     @property
     def unique_columns(self) -> set[str]:
         """Columns expected to hold no repeats, one value per row."""
@@ -144,8 +143,7 @@ def _validate(spec: SuiteSpec, parameters: dict[str, Any], frame: pd.DataFrame) 
             batch_parameters={"dataframe": frame}, expectation_parameters=parameters, result_format="SUMMARY"
         )
     finally:
-        # GX keeps its last context alive, and the context the frame: at L that held up to 7 GiB
-        # in the Dagster process through the dbt step after the checks.
+        # GX keeps its last context alive, and without these the context keeps the frame.
         context.validation_definitions.delete(spec.name)
         context.data_sources.delete(source.name)
     failures = [
