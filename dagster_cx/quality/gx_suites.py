@@ -122,7 +122,7 @@ def check_suite(connect: Callable[[], AbstractContextManager[duckdb.DuckDBPyConn
     with connect() as con:
         parameters = {name: con.execute(sql).fetchall()[0][0] for name, sql in spec.parameters.items()}
         frame = _read_columns(con, spec)
-    large = int(frame.memory_usage(deep=True).sum()) > COLLECT_ABOVE_BYTES
+    large = int(frame.memory_usage().sum()) > COLLECT_ABOVE_BYTES  # shallow: deep=True walks every object
     outcome = _validate(spec, parameters, frame)
     del frame
     if large:
@@ -173,9 +173,10 @@ def _read_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> pd.DataFra
     """
     columns = ", ".join(f'"{c}"' for c in spec.columns) or "1 as _row"
     table = con.sql(f"select {columns} from {spec.relation}").to_arrow_table()
+    unique = spec.unique_columns
     for position, field in enumerate(table.schema):
         if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
-            if field.name not in spec.unique_columns:
+            if field.name not in unique:
                 table = table.set_column(position, field.name, pc.dictionary_encode(table.column(position)))
     return table.to_pandas(self_destruct=True)
 
