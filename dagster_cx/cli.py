@@ -39,7 +39,9 @@ def _run(args: argparse.Namespace) -> int:
     from dagster_cx.definitions import defs
 
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    job = defs.resolve_job_def("cx_full_build")
+    on_duckdb = settings.dbt_target() == "duckdb"
+    # The GX suites, publish and report read the DuckDB build: on Spark, ingestion and dbt only.
+    job = defs.resolve_job_def("cx_full_build" if on_duckdb else "cx_spark_build")
     result = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
@@ -63,6 +65,10 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    if not on_duckdb:
+        print(f"\nBuilt every dbt model with its tests on the {settings.dbt_target()} target (marts in its `marts` "
+              "schema). The quality suites, the published copy and the report are DuckDB-only: README, 'Scaling out'.")
+        return 0
     return _summary(args)
 
 
@@ -96,6 +102,23 @@ def _summary(args: argparse.Namespace) -> int:
     if report.exists():
         print(f"CX report (opens offline in any browser): {report}\n  and chart exports: {report.parent / 'charts'}")
     print("\nBrowse assets, runs and checks: `dagster dev` (then open http://localhost:3000).")
+    return 0
+
+
+def _export_raw(args: argparse.Namespace) -> int:
+    from dagster_cx import settings, warehouse
+    from dagster_cx.ingest.raw_parquet import export_raw_parquet
+
+    path = Path(args.warehouse).resolve() if args.warehouse else settings.warehouse_path()
+    if not path.exists():
+        print(f"No warehouse at {path}: run `cx-warehouse run` first.", file=sys.stderr)
+        return 1
+    target = Path(args.to).resolve() if args.to else settings.raw_parquet_dir() or settings.DEFAULT_RAW_PARQUET_DIR
+    with warehouse.connect(path, read_only=True) as con:
+        rows = export_raw_parquet(con, target)
+    for table, count in rows.items():
+        print(f"{target / table}: {count:,} rows")
+    print(f"\nBuild on Spark: cd dbt_project && CX_DBT_TARGET=spark CX_RAW_PARQUET_DIR={target} dbt build")
     return 0
 
 
@@ -135,6 +158,15 @@ def main(argv: list[str] | None = None) -> int:
     show = commands.add_parser("summary", help="print the headline numbers of a built warehouse")
     show.add_argument("--warehouse", help="DuckDB file (default: CX_WAREHOUSE or data/warehouse/cx.duckdb)")
     show.set_defaults(handler=_summary)
+
+    export = commands.add_parser(
+        "export-raw", help="write the validated raw tables as Parquet, for the dbt build on Spark",
+        description="Copies every raw entity table of the warehouse to <folder>/<entity>/data.parquet, "
+        "which the dbt `spark` target reads as its raw sources (README, 'Scaling out').",
+    )
+    export.add_argument("--warehouse", help="DuckDB file (default: CX_WAREHOUSE or data/warehouse/cx.duckdb)")
+    export.add_argument("--to", help="folder to write (default: CX_RAW_PARQUET_DIR or data/raw_parquet)")
+    export.set_defaults(handler=_export_raw)
 
     gen = commands.add_parser("generate", help="write deterministic sample raw data in the contract's shape")
     gen.add_argument("--out", required=True, help="folder to write (one sub-folder per entity)")

@@ -6,7 +6,13 @@ from dagster_cx.defs.closed_loop import detractor_alerts, survey_invitations
 from dagster_cx.defs.dbt import dbt_marts, dbt_staging
 from dagster_cx.defs.drivers import mart_driver_importance
 from dagster_cx.defs.ingest import raw_assets, raw_checks
-from dagster_cx.defs.jobs import daily_full_build, daily_survey_invitations, full_build_job, survey_invitations_job
+from dagster_cx.defs.jobs import (
+    daily_full_build,
+    daily_survey_invitations,
+    full_build_job,
+    spark_build_job,
+    survey_invitations_job,
+)
 from dagster_cx.defs.publish import bi_snapshot
 from dagster_cx.defs.quality import gx_checks
 from dagster_cx.defs.report import cx_report
@@ -16,7 +22,7 @@ from dagster_cx.defs.sensors import new_raw_files
 defs = dg.Definitions(
     assets=[*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, cx_report, detractor_alerts, survey_invitations],
     asset_checks=[*raw_checks, *gx_checks],
-    jobs=[full_build_job, survey_invitations_job],
+    jobs=[full_build_job, survey_invitations_job, spark_build_job],
     schedules=[daily_full_build, daily_survey_invitations],
     sensors=[new_raw_files],
     resources=build_resources(),

@@ -17,6 +17,8 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DEFAULT_DATA_DIR = REPO_ROOT / "data" / "sample"
 DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse" / "cx.duckdb"
 DEFAULT_PUBLISHED = REPO_ROOT / "data" / "published" / "cx.duckdb"
+# Where `cx-warehouse export-raw` writes when CX_RAW_PARQUET_DIR is unset (the dbt Spark target's default too).
+DEFAULT_RAW_PARQUET_DIR = REPO_ROOT / "data" / "raw_parquet"
 # DuckDB names a database after its file, so `raw.duckdb` would make `raw.contacts` ambiguous.
 RESERVED_FILE_STEMS = {"raw", "staging", "intermediate", "marts", "reference", "main"}
 
@@ -80,9 +82,25 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("CX_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
+def dbt_target() -> str:
+    """The engine dbt builds on (CX_DBT_TARGET, an output of dbt_project/profiles.yml): duckdb or spark."""
+    return os.environ.get("CX_DBT_TARGET") or "duckdb"
+
+
+def raw_parquet_dir() -> Path | None:
+    """Where ingestion also writes the validated raw tables as Parquet, which dbt on Spark reads
+    (CX_RAW_PARQUET_DIR; on the spark target data/raw_parquet, as the profile); None = not written."""
+    configured = os.environ.get("CX_RAW_PARQUET_DIR")
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return DEFAULT_RAW_PARQUET_DIR if dbt_target() == "spark" else None
+
+
 def pin_environment() -> None:
-    """Export absolute CX_DATA_DIR and CX_WAREHOUSE (and the memory limit) so every subprocess sees the same."""
+    """Export absolute CX_DATA_DIR, CX_WAREHOUSE (and CX_RAW_PARQUET_DIR) and the memory limit, so every subprocess sees the same."""
     os.environ["CX_DATA_DIR"] = str(data_dir())
     os.environ["CX_WAREHOUSE"] = str(warehouse_path())
     os.environ["CX_DUCKDB_MEMORY_LIMIT"] = duckdb_memory_limit()
+    if raw_parquet_dir():
+        os.environ["CX_RAW_PARQUET_DIR"] = str(raw_parquet_dir())
     warehouse_path().parent.mkdir(parents=True, exist_ok=True)

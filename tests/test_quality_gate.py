@@ -111,3 +111,15 @@ def test_every_stored_suite_names_a_real_asset_and_only_known_columns(handmade_d
         columns = {r[0] for r in handmade_db.execute(f"select column_name from (describe {spec.relation})").fetchall()}
         assert set(spec.columns) <= columns, f"{spec.path.name} names columns {set(spec.columns) - columns}"
         assert run_suite(handmade_db, spec).success, spec.name
+
+
+def test_on_the_spark_target_the_checks_refuse_and_name_the_job_to_run(monkeypatch, tmp_path):
+    import dagster as dg
+
+    from dagster_cx.defs.quality import gx_checks
+    from dagster_cx.defs.resources import WarehouseResource
+
+    monkeypatch.setenv("CX_DBT_TARGET", "spark")
+    check = next(c for c in gx_checks if "gx_stg_contacts" in str(next(iter(c.check_keys))))
+    with pytest.raises(dg.Failure, match="CX_DBT_TARGET=spark.*cx_spark_build"):
+        check(dg.build_asset_check_context(), WarehouseResource(database=str(tmp_path / "cx.duckdb")))

@@ -20,6 +20,12 @@ def _build_check(spec: SuiteSpec) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suite {spec.path.name} on {spec.relation}.",
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        if settings.dbt_target() != "duckdb":
+            raise dg.Failure(
+                f"CX_DBT_TARGET={settings.dbt_target()}: the Great Expectations suites read the DuckDB build, "
+                "which this deployment does not make. Run the job cx_spark_build (ingestion and dbt, with "
+                "dbt's tests) instead of cx_full_build; README, 'Scaling out'."
+            )
         outcome = check_suite(lambda: warehouse.connect(read_only=True), spec)
         for failure in outcome.failures:
             context.log.error(f"{spec.name}: {failure}")

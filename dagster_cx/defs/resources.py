@@ -26,13 +26,19 @@ class WarehouseResource(dg.ConfigurableResource):
 
 
 class RawFilesResource(dg.ConfigurableResource):
-    """The folder of raw files to ingest, one sub-folder per entity."""
+    """The folder of raw files to ingest, one sub-folder per entity; optionally where each
+    validated raw table is also written as Parquet, for the dbt build on Spark."""
 
     data_dir: str
+    parquet_dir: str = ""
 
     @property
     def path(self) -> Path:
         return Path(self.data_dir)
+
+    @property
+    def parquet_path(self) -> Path | None:
+        return Path(self.parquet_dir) if self.parquet_dir else None
 
 
 class PublishedCopyResource(dg.ConfigurableResource):
@@ -102,7 +108,9 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
     settings.pin_environment()
     return {
         "warehouse": WarehouseResource(database=str(settings.warehouse_path())),
-        "raw_files": RawFilesResource(data_dir=str(settings.data_dir())),
+        "raw_files": RawFilesResource(
+            data_dir=str(settings.data_dir()), parquet_dir=str(settings.raw_parquet_dir() or "")
+        ),
         "dbt": dbt_cli(),
         "published_copy": PublishedCopyResource(database=str(settings.published_path())),
         "report_folder": ReportFolderResource(folder=str(settings.report_dir())),

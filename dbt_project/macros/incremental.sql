@@ -6,6 +6,10 @@
     DECISIONLOG.md ("Incremental builds") says which changes reach which keys. -#}
 
 {% macro incremental_by(key, changes_model, changes_columns=none) -%}
+    {{ return(adapter.dispatch('incremental_by', 'cx_warehouse')(key, changes_model, changes_columns)) }}
+{%- endmacro %}
+
+{% macro default__incremental_by(key, changes_model, changes_columns=none) -%}
     {#- The hook is a template, rendered when the model runs (is_incremental() is false at parse). -#}
     {{ config(
         materialized='incremental',
@@ -14,6 +18,12 @@
         pre_hook="{{ delete_changed('" ~ key ~ "', ref('" ~ changes_model ~ "'), "
                  ~ (changes_columns or [key]) | tojson ~ ") }}",
     ) }}
+{%- endmacro %}
+
+{#- Spark's Parquet tables take no DELETE: on Spark every build is a full build. (A Delta or
+    Iceberg catalog could use incremental_strategy='merge'; not done here.) -#}
+{% macro spark__incremental_by(key, changes_model, changes_columns=none) -%}
+    {{ config(materialized='table') }}
 {%- endmacro %}
 
 {% macro delete_changed(key, changes, changes_columns) -%}
@@ -61,5 +71,14 @@
 {#- The highest raw load id the last recorded build reflected (-1 before the first build):
     the changes models recompute what later loads touched. -#}
 {% macro last_build_load_id() -%}
+    {{ return(adapter.dispatch('last_build_load_id', 'cx_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__last_build_load_id() -%}
     (select coalesce(max(changes_through_load_id), -1) from {{ source('pipeline', '_dbt_builds') }})
+{%- endmacro %}
+
+{#- Spark builds are full builds (see spark__incremental_by) and record none: every load is new. -#}
+{% macro spark__last_build_load_id() -%}
+    cast(-1 as bigint)
 {%- endmacro %}

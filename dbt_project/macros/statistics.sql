@@ -7,15 +7,20 @@
     quantile_cont(cast({{ column }} as double), {{ fraction }})
 {%- endmacro %}
 
+{% macro spark__percentile_cont(column, fraction) -%}
+    percentile(cast({{ column }} as double), {{ fraction }})
+{%- endmacro %}
+
 {#- A ratio that is null, not an error, when its denominator is zero (an empty group). -#}
 {% macro safe_ratio(numerator, denominator, scale=1) -%}
     ({{ scale }} * cast({{ numerator }} as double) / nullif({{ denominator }}, 0))
 {%- endmacro %}
 
-{#- A 0-100 score from an answer on a scale, flipped for reverse-coded items. -#}
+{#- A 0-100 score from an answer on a scale, flipped for reverse-coded items (in double
+    precision on every engine: Spark would compute a decimal literal's product as a decimal). -#}
 {% macro rescale_to_100(value, scale_min, scale_max, is_reverse_coded) -%}
-    (100.0 * case
+    (100 * cast(case
         when {{ is_reverse_coded }} then ({{ scale_max }} - {{ value }})
         else ({{ value }} - {{ scale_min }})
-    end / ({{ scale_max }} - {{ scale_min }}))
+    end as double) / ({{ scale_max }} - {{ scale_min }}))
 {%- endmacro %}

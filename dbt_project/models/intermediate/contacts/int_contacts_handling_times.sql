@@ -57,7 +57,7 @@ clocked as (
         spans.agent_wait_time_business_minutes,
         case
             when spans.has_status_history then spans.on_hold_time_calendar_minutes
-            else spans.hold_seconds / 60.0
+            else cast(spans.hold_seconds as double) / 60
         end as on_hold_time_calendar_minutes,
         spans.on_hold_time_business_minutes
     from spans

@@ -31,11 +31,11 @@ final as (
         extract(year from date_day) as year_number,
         extract(quarter from date_day) as quarter_number,
         extract(month from date_day) as month_number,
-        extract(isodow from date_day) as iso_day_of_week,
+        {{ iso_weekday('date_day') }} as iso_day_of_week,
         cast(date_trunc('week', date_day) as date) as week_start_date,
         cast(date_trunc('month', date_day) as date) as month_start_date,
         cast(date_trunc('quarter', date_day) as date) as quarter_start_date,
-        extract(isodow from date_day) in (6, 7) as is_weekend
+        {{ iso_weekday('date_day') }} in (6, 7) as is_weekend
     from spine
 )
 

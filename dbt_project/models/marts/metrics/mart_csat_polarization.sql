@@ -72,8 +72,8 @@ final as (
         coalesce(
             spread.responses >= {{ var('cx_polarization_min_responses') }}
             and spread.csat_stddev >= {{ var('cx_polarization_min_stddev') }}
-            and 100.0 * spread.low_responses / spread.responses >= {{ var('cx_polarization_min_tail_pct') }}
-            and 100.0 * spread.high_responses / spread.responses >= {{ var('cx_polarization_min_tail_pct') }},
+            and {{ safe_ratio('spread.low_responses', 'spread.responses', 100) }} >= {{ var('cx_polarization_min_tail_pct') }}
+            and {{ safe_ratio('spread.high_responses', 'spread.responses', 100) }} >= {{ var('cx_polarization_min_tail_pct') }},
             false
         ) as is_polarized
     from spread

@@ -22,7 +22,7 @@ groups as (
         coalesce(touchpoint_id, 'unknown') as touchpoint_id,
         count(*) as emotion_responses_in_group,
         {#- Valence index: intensity-weighted balance of positive over negative emotions, -100..100. -#}
-        100.0 * sum(emotions.valence * responses.emotion_intensity) / sum(responses.emotion_intensity)
+        {{ safe_ratio('sum(emotions.valence * responses.emotion_intensity)', 'sum(responses.emotion_intensity)', 100) }}
             as valence_index
     from responses
     inner join emotions

@@ -83,11 +83,13 @@ reason_counts as (
 top_reasons as (
     select
         reason_counts.touchpoint_id,
-        string_agg(
-            reason_counts.contact_reason || ' ('
-                || cast(round(100.0 * reason_counts.reason_contacts / contact_volumes.contacts) as integer) || '%)',
-            ', ' order by reason_counts.reason_rank
-        ) as top_contact_reasons
+        {{ string_agg_ordered(
+            "reason_counts.contact_reason || ' (' || cast(round("
+                ~ safe_ratio('reason_counts.reason_contacts', 'contact_volumes.contacts', 100)
+                ~ ") as integer) || '%)'",
+            "', '",
+            "reason_counts.reason_rank",
+        ) }} as top_contact_reasons
     from reason_counts
     inner join contact_volumes
         on reason_counts.touchpoint_id = contact_volumes.touchpoint_id

@@ -44,8 +44,8 @@ adjusted as (
     select
         *,
         {{ safe_ratio('promoters - detractors', 'responses', 100) }} as nps,
-        (promoters + 0.75) / (responses + 3.0) as promoter_share_adjusted,
-        (detractors + 0.75) / (responses + 3.0) as detractor_share_adjusted
+        cast(promoters + 0.75 as double) / (responses + 3) as promoter_share_adjusted,
+        cast(detractors + 0.75 as double) / (responses + 3) as detractor_share_adjusted
     from monthly
 ),
 
@@ -56,7 +56,7 @@ with_error as (
         100 * sqrt(
             (promoter_share_adjusted + detractor_share_adjusted
                 - (promoter_share_adjusted - detractor_share_adjusted) * (promoter_share_adjusted - detractor_share_adjusted))
-            / (responses + 3.0)
+            / (responses + 3)
         ) as nps_standard_error
     from adjusted
 ),
