@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_cx.ingest.raw_parquet import export_raw_parquet
+from dagster_cx.ingest.raw_parquet import export_raw_parquet, is_current
 from dagster_cx.spark_parity import compare_marts, spark_table_dir
 
 
@@ -73,3 +73,15 @@ def test_raw_export_replaces_a_table_whole_and_names_what_is_missing(tmp_path: P
         export_raw_parquet(con, target, ["contacts"])
     with pytest.raises(ValueError, match="quarantine"):
         export_raw_parquet(con, target, ["quarantine"])
+
+
+def test_an_export_is_current_only_while_it_holds_the_newest_load(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw.questions as select range as question_id, 1 as _load_id from range(3)")
+    target = tmp_path / "raw_parquet"
+    assert not is_current(con, target, "questions")  # never exported
+    export_raw_parquet(con, target, ["questions"])
+    assert is_current(con, target, "questions")
+    con.execute("insert into raw.questions values (3, 2)")  # a load the export has not seen
+    assert not is_current(con, target, "questions")

@@ -8,7 +8,7 @@ from dagster_cx.contract import ENTITIES, Entity
 from dagster_cx.defs.resources import RawFilesResource, WarehouseResource
 from dagster_cx.ingest.freshness import freshness
 from dagster_cx.ingest.loader import FILE_LOADS_TABLE, QUARANTINE_TABLE, RAW_SCHEMA, ensure_raw_schema, load_entity
-from dagster_cx.ingest.raw_parquet import export_raw_parquet
+from dagster_cx.ingest.raw_parquet import export_raw_parquet, is_current
 
 GROUP = "ingest"
 WRITER_POOL = "duckdb_writer"
@@ -62,9 +62,10 @@ def _build_raw_asset(entity: Entity) -> dg.AssetsDefinition:
                 description="\n".join(result.failures.values()),
                 metadata={**metadata, "files_failed": dg.MetadataValue.json(list(result.failures))},
             )
-        if raw_files.parquet_path and (result.rows_loaded or not (raw_files.parquet_path / entity.name).exists()):
+        if raw_files.parquet_path:
             with warehouse.connect(read_only=True) as con:
-                export_raw_parquet(con, raw_files.parquet_path, [entity.name])
+                if not is_current(con, raw_files.parquet_path, entity.name):
+                    export_raw_parquet(con, raw_files.parquet_path, [entity.name])
             metadata["parquet_export"] = str(raw_files.parquet_path / entity.name)
         return dg.MaterializeResult(metadata=metadata)
 

@@ -52,6 +52,19 @@ def export_raw_parquet(
     return rows
 
 
+def is_current(con: duckdb.DuckDBPyConnection, target_dir: Path, table: str) -> bool:
+    """Whether `target_dir/<table>` holds the table's newest load: a failed or skipped export
+    since then (or none yet) means it must be written again, even when this run loads nothing."""
+    files = target_dir / table / "data.parquet"
+    if not files.exists():
+        return False
+    return con.execute(
+        f"select (select max(_load_id) from read_parquet(?)) is not distinct from "
+        f"(select max(_load_id) from {RAW_SCHEMA}.{table})",
+        [str(files)],
+    ).fetchone()[0]
+
+
 def _swap_in(incoming: Path, published: Path) -> None:
     """Replace `published` by `incoming` with two renames; the old folder is removed afterwards."""
     retired = published.with_name(f".{published.name}.retired.{uuid.uuid4().hex}")
