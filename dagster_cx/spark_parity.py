@@ -79,7 +79,7 @@ def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
         elif pd.api.types.is_numeric_dtype(column):
             columns[name] = column.astype("float64")
         else:  # text, dates and decimals read as objects: compare their text
-            columns[name] = column.map(lambda value: None if pd.isna(value) else str(value), na_action=None)
+            columns[name] = column.map(lambda value: None if pd.isna(value) else str(value))
     return pd.DataFrame(columns)
 
 
