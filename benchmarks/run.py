@@ -96,13 +96,13 @@ def benchmark(size: str, seed: int, work_dir: Path, no_new_data: bool, increment
         results["runs"]["no_new_data"] = pipeline_run("no new data", data_dir, full_wh, root, interval)
 
     results["floor"] = floor_run(data_dir, root / "floor" / "floor.duckdb", root, interval)
-    _progress("reconciling the floor with the pipeline's marts ...")
+    progress("reconciling the floor with the pipeline's marts ...")
     results["reconciliation"] = floor.reconcile(root / "floor" / "floor.duckdb", full_wh)
     results["row_counts"] = row_counts(full_wh)
 
     if incremental:
         base_dir, day_dir = root / "incremental" / "data", root / "incremental" / "last_day"
-        _progress("holding back the last day ...")
+        progress("holding back the last day ...")
         held = holdback.prepare(data_dir, base_dir, day_dir)
         incr_wh = root / "incremental" / "cx.duckdb"
         for path in (incr_wh, *incr_wh.parent.glob("cx_published*"), *incr_wh.parent.glob("cx.duckdb.wal")):
@@ -113,7 +113,7 @@ def benchmark(size: str, seed: int, work_dir: Path, no_new_data: bool, increment
         results["runs"]["incremental"] = pipeline_run(f"incremental: add {held['last_day']}", base_dir, incr_wh,
                                                       root, interval)
         results["holdback"] = held
-        _progress("checking the incremental warehouse equals the full one ...")
+        progress("checking the incremental warehouse equals the full one ...")
         results["incremental_equals_full"] = same_marts(incr_wh, full_wh)
 
     results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
@@ -133,12 +133,12 @@ def prepare_data(data_dir: Path, size: str, seed: int) -> dict:
     # Data generated before an entity joined the contract (and the generator) is made again.
     complete = {e.name for e in ENTITIES} <= set(manifest.get("entities", {}))
     if complete and all(manifest.get(key) == value for key, value in wanted.items()):
-        _progress(f"data: reusing {data_dir} ({size}, seed {seed})")
+        progress(f"data: reusing {data_dir} ({size}, seed {seed})")
     else:
-        _progress(f"data: generating size {size} (seed {seed}) into {data_dir}; not timed ...")
+        progress(f"data: generating size {size} (seed {seed}) into {data_dir}; not timed ...")
         # No planted bad rows: the floor does not validate, so both must see the same clean rows.
         manifest = generate(data_dir, size=size, seed=seed, bad_rows=False,
-                            progress=lambda line: _progress(f"  {line}"))
+                            progress=lambda line: progress(f"  {line}"))
     files = [p for p in data_dir.rglob("*") if p.is_file() and p.name != "MANIFEST.json"]
     return {"dir": str(data_dir), "files": len(files), "bytes": sum(p.stat().st_size for p in files),
             "rows": {entity: spec["rows"] for entity, spec in manifest["entities"].items()},
@@ -163,9 +163,9 @@ def pipeline_run(label: str, data_dir: Path, warehouse: Path, root: Path, interv
                                        if s["start"] and s["end"]},
            "ingested": child["ingested"], "log": str(outcome["log"])}
     if not run["success"]:
-        _progress(f"  {label} FAILED: {run['problems'] or 'see ' + str(outcome['log'])}")
+        progress(f"  {label} FAILED: {run['problems'] or 'see ' + str(outcome['log'])}")
     for stage in STAGES:
-        _progress(f"  {stage:<18} {stages[stage]['seconds']:8.2f} s   peak {stages[stage]['peak_rss_mib']} MiB")
+        progress(f"  {stage:<18} {stages[stage]['seconds']:8.2f} s   peak {stages[stage]['peak_rss_mib']} MiB")
     return run
 
 
@@ -189,7 +189,7 @@ def _child(label: str, command: list[str], env: dict, out: Path, interval: float
     out.unlink(missing_ok=True)
     log = out.with_suffix(".log")
     load = [round(x, 2) for x in os.getloadavg()]
-    _progress(f"{label}: starting (load average {load[0]} {load[1]} {load[2]}) ...")
+    progress(f"{label}: starting (load average {load[0]} {load[1]} {load[2]}) ...")
     with log.open("w") as log_file:
         process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=BENCH_DIR.parent)
         with TreeSampler(process.pid, interval) as sampler:
@@ -198,7 +198,7 @@ def _child(label: str, command: list[str], env: dict, out: Path, interval: float
         raise RuntimeError(f"{label}: the child process ended ({returncode}) without results; see {log}")
     child = json.loads(out.read_text())
     seconds = child["marks"]["process"][1] - child["marks"]["process"][0]
-    _progress(f"{label}: finished in {seconds:.1f} s, peak {sampler.peak_mib()} MiB")
+    progress(f"{label}: finished in {seconds:.1f} s, peak {sampler.peak_mib()} MiB")
     return {"child": child, "sampler": sampler, "returncode": returncode, "log": log, "load_avg_before": load}
 
 
@@ -325,16 +325,17 @@ def code_version() -> str | None:
     return head + (" (with uncommitted changes)" if dirty else "")
 
 
-def machine_info() -> dict:
-    def version(package: str) -> str | None:
-        try:
-            return importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            return None
+def package_version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
+
+def machine_info() -> dict:
     return {"cores": os.cpu_count(), "ram_gib": round(psutil.virtual_memory().total / GIB, 1),
             "platform": platform.platform(), "python": platform.python_version(),
-            **{name: version(name) for name in ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt",
+            **{name: package_version(name) for name in ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "dagster-dbt",
                                                  "great-expectations", "pandas")}}
 
 
@@ -388,7 +389,7 @@ def _slug(label: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in label).strip("_")
 
 
-def _progress(line: str) -> None:
+def progress(line: str) -> None:
     print(f"[{datetime.now(UTC):%H:%M:%S}] {line}", flush=True)
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.memory import TreeSampler
-from benchmarks.run import code_version, machine_info
+from benchmarks.run import code_version, machine_info, package_version, progress
 from dagster_cx.defs.dbt_project import dbt_executable
 from dagster_cx.settings import DBT_PROJECT_DIR
 from dagster_cx.spark_parity import compare_marts
@@ -71,12 +71,12 @@ def main(argv: list[str] | None = None) -> int:
                                    "CX_SPARK_DRIVER_MEMORY": args.spark_driver_memory},
                                   root / "spark_dbt_build.log"),
     }
-    _progress("comparing every mart of the two builds ...")
+    progress("comparing every mart of the two builds ...")
     with duckdb.connect(str(warehouse), read_only=True) as con:
         parity = compare_marts(con, spark_dir)
     results = {
         "size": args.size, "started": started, "code": code_version(),
-        "machine": {**machine_info(), "pyspark": _version("pyspark"), "dbt-spark": _version("dbt-spark")},
+        "machine": {**machine_info(), "pyspark": package_version("pyspark"), "dbt-spark": package_version("dbt-spark")},
         "steps": steps,
         "spark_over_duckdb": round(steps["spark_dbt_build"]["seconds"] / steps["duckdb_dbt_build"]["seconds"], 2),
         "marts": [{"mart": p.mart, "rows": p.duckdb_rows, "spark_rows": p.spark_rows, "difference": p.difference}
@@ -86,21 +86,22 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     json_path = args.results_dir / f"spark_{args.size}_{stamp}.json"
     json_path.write_text(json.dumps(results, indent=1) + "\n")
-    json_path.with_suffix(".md").write_text(_markdown(results))
-    _progress(f"wrote {json_path} and its .md")
-    print(_markdown(results))
+    summary = _markdown(results)
+    json_path.with_suffix(".md").write_text(summary)
+    progress(f"wrote {json_path} and its .md")
+    print(summary)
     return 0 if all(step["returncode"] == 0 for step in steps.values()) else 1
 
 
 def _timed(label: str, command: list[str], env: dict[str, str], log: Path) -> dict:
-    _progress(f"{label}: starting ...")
+    progress(f"{label}: starting ...")
     started = time.time()
     with log.open("w") as log_file:
         process = subprocess.Popen(command, env=env, cwd=DBT_PROJECT_DIR, stdout=log_file, stderr=subprocess.STDOUT)
         with TreeSampler(process.pid, 0.2) as sampler:
             returncode = process.wait()
     seconds = round(time.time() - started, 2)
-    _progress(f"{label}: exit {returncode} after {seconds} s, peak {sampler.peak_mib()} MiB (log: {log})")
+    progress(f"{label}: exit {returncode} after {seconds} s, peak {sampler.peak_mib()} MiB (log: {log})")
     return {"seconds": seconds, "peak_mib": sampler.peak_mib(), "returncode": returncode, "log": str(log)}
 
 
@@ -119,19 +120,6 @@ def _markdown(results: dict) -> str:
         "",
     ]
     return "\n".join(lines)
-
-
-def _version(package: str) -> str | None:
-    import importlib.metadata
-
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-def _progress(line: str) -> None:
-    print(f"[{datetime.now(UTC):%H:%M:%S}] {line}", flush=True)
 
 
 if __name__ == "__main__":
