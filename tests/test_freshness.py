@@ -21,7 +21,8 @@ def _warehouse_with_loads(*loads: tuple[str, int, timedelta]) -> duckdb.DuckDBPy
     ensure_raw_schema(con, ENTITIES)
     for load_id, (entity, rows, age) in enumerate(loads, start=1):
         con.execute(
-            f"insert into {FILE_LOADS_TABLE} values (?, ?, ?, ?, 0, ?, ?, 0, ?)",
+            f"insert into {FILE_LOADS_TABLE} (load_id, entity, source_file, file_hash, file_bytes, rows_read, "
+            "rows_loaded, rows_quarantined, loaded_at) values (?, ?, ?, ?, 0, ?, ?, 0, ?)",
             [load_id, entity, f"{entity}/file_{load_id}.csv", f"hash{load_id}", rows, rows, NOW - age],
         )
     return con

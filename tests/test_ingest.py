@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -123,6 +124,32 @@ def test_reloading_the_same_content_adds_nothing(con, tmp_path):
     assert con.execute("select count(*) from raw.contacts").fetchall() == [(1,)]
     assert con.execute("select count(*) from raw.quarantine").fetchall() == [(1,)]
     assert con.execute("select count(*) from raw._file_loads").fetchall() == [(1,)]
+
+
+def test_a_file_is_known_by_path_size_and_modification_time_or_else_by_its_hash(con, tmp_path):
+    path = _write(tmp_path, "contacts", "a.csv", f"{CONTACT_HEADER}\n{GOOD_CONTACT}\n")
+    load_entity(con, CONTACTS, tmp_path)
+
+    def recorded_mtime() -> int:
+        return con.execute("select file_mtime_ns from raw._file_loads").fetchall()[0][0]
+
+    assert recorded_mtime() == path.stat().st_mtime_ns
+    # Touched, not changed: hashed, known by its hash, and its new time is recorded.
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
+    touched = load_entity(con, CONTACTS, tmp_path)
+    assert (touched.files_skipped, touched.rows_read) == (1, 0) and recorded_mtime() == path.stat().st_mtime_ns
+    # Other bytes of the same size under the recorded time are taken as seen, without reading
+    # them (the trade-off of make and rsync); a write that moves the time loads them.
+    changed = f"{CONTACT_HEADER}\n{_contact(contact_id='c2')}\n"
+    assert len(changed) == len(path.read_text())
+    seen_at = path.stat().st_mtime_ns
+    path.write_text(changed)
+    os.utime(path, ns=(seen_at, seen_at))
+    assert load_entity(con, CONTACTS, tmp_path).rows_read == 0
+    os.utime(path, ns=(seen_at, seen_at + 1_000_000_000))
+    rewritten = load_entity(con, CONTACTS, tmp_path)
+    assert (rewritten.files_loaded, rewritten.rows_loaded) == (1, 1)
+    assert con.execute("select contact_id from raw.contacts order by 1").fetchall() == [("c1",), ("c2",)]
 
 
 def test_new_file_adds_only_its_rows_and_counts_reconcile(con, tmp_path):
