@@ -11,6 +11,7 @@ reconcile with another table).
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import logging
@@ -19,19 +20,13 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-import great_expectations as gx  # noqa: E402  (must follow the analytics opt-out)
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-
-logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 COLUMN_ARGUMENTS = ("column", "column_A", "column_B")
 COLUMN_LIST_ARGUMENTS = ("column_list",)
@@ -131,7 +126,23 @@ def check_suite(connect: Callable[[], AbstractContextManager[duckdb.DuckDBPyConn
     return outcome
 
 
+@functools.cache
+def _great_expectations() -> ModuleType:
+    """GX, imported on the first validation rather than with the definitions.
+
+    Importing it takes about 6 s; a run that validates nothing (no new data) should not pay it.
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # must precede the import
+    import great_expectations
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    return great_expectations
+
+
 def _validate(spec: SuiteSpec, parameters: dict[str, Any], frame: pd.DataFrame) -> SuiteOutcome:
+    gx = _great_expectations()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)  # one bar per metric floods logs
     suite = context.suites.add(gx.ExpectationSuite(**_suite_arguments(spec.suite_json)))
