@@ -1,19 +1,33 @@
-"""Shared fixtures: warehouses built once per session by the real pipeline."""
+"""Shared fixtures: warehouses built once per session by the real pipeline.
+
+The suite runs on parallel pytest-xdist workers (`-n auto --dist loadgroup`, pyproject.toml).
+Each worker parses dbt into a target folder of its own, and the tests that share a
+session or module fixture are grouped onto one worker, so no warehouse is built twice.
+"""
 
 from __future__ import annotations
 
+import importlib.machinery
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import dagster as dg
-import duckdb
-import pytest
+if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    # Before dagster_cx reads it: dbt's manifest and partial-parse state, one folder per worker.
+    os.environ["DBT_TARGET_PATH"] = f"target/pytest-{worker}"
+    # A worker runs under `python -c`, whose __main__ has no spec: pyspark.sql.connect (which GX
+    # imports whenever pyspark is installed) takes that for a doctest run and calls sys.exit(0).
+    if sys.modules["__main__"].__spec__ is None:
+        sys.modules["__main__"].__spec__ = importlib.machinery.ModuleSpec("__main__", None)
 
-from dagster_cx.defs.dbt_project import ensure_manifest
-from tests.pipeline import failed_checks, published_path_for, run_pipeline
+import dagster as dg  # noqa: E402
+import duckdb  # noqa: E402
+import pytest  # noqa: E402
+
+from dagster_cx.defs.dbt_project import ensure_manifest  # noqa: E402
+from tests.pipeline import failed_checks, published_path_for, run_pipeline  # noqa: E402
 
 # Before any test module builds the dbt assets from the manifest: parse if the project
 # changed since the last parse, so edited models are never tested against a stale manifest.
@@ -90,3 +104,53 @@ def sample_db(sample_warehouse: Path):
     con = duckdb.connect(str(sample_warehouse), read_only=True)
     yield con
     con.close()
+
+
+def _shared_fixtures(item: pytest.Item) -> set[str]:
+    """This suite's module- and session-scoped fixtures the test uses (a module's named with it)."""
+    shared = set()
+    for name, definitions in item._fixtureinfo.name2fixturedefs.items():
+        definition = definitions[-1]
+        if definition.func.__module__.startswith("tests") and definition.scope in ("module", "session"):
+            module = item.nodeid.split("::")[0]
+            shared.add(name if definition.scope == "session" else f"{module}::{name}")
+    return shared
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the marks into groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """One xdist group per set of tests linked by a shared fixture, so no build runs twice.
+
+    Tests are linked when they use the same session fixture (the sample's CLI build, the
+    hand-made build) or the same module fixture (the Spark build, which also needs the
+    sample's). With `--dist loadgroup --no-loadscope-reorder` each group runs whole on one
+    worker; the sample's group, the longest, is put first so it starts at once.
+    """
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    keys = {item.nodeid: sorted(_shared_fixtures(item)) or [item.nodeid.split("::")[0]] for item in items}
+    for linked in keys.values():
+        for key in linked[1:]:
+            parent[root(key)] = root(linked[0])
+    named = {root(build): build for build in ("handmade_run", "sample_run")}
+    group = {nodeid: named.get(root(linked[0]), root(linked[0])) for nodeid, linked in keys.items()}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(group[item.nodeid]))
+    items.sort(key=lambda item: group[item.nodeid] != "sample_run")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Stop, rather than silently build every shared warehouse once per worker, if the groups were lost."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and session.config.getvalue("loadgroup"):
+        ungrouped = [item.nodeid for item in session.items if "@" not in item.nodeid]
+        if ungrouped:
+            raise pytest.UsageError(
+                f"pytest-xdist did not group {len(ungrouped)} tests (e.g. {ungrouped[0]}), so shared builds would run "
+                "on every worker: install the pytest pinned in pyproject.toml (pytest-dev/pytest-xdist#1386), "
+                "or run serially with -n 0"
+            )

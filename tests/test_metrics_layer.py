@@ -22,11 +22,12 @@ import pandas as pd
 import pytest
 
 from dagster_cx.contract import FORCES, PILLARS
-from dagster_cx.defs.dbt_project import dbt_executable, dbt_project
+from dagster_cx.defs.dbt_project import dbt_executable, dbt_project, ensure_manifest
 
 MF = Path(sys.executable).with_name("mf")
 PROJECT_DIR = Path(dbt_project.project_dir)
-SEMANTIC_MANIFEST = PROJECT_DIR / "target" / "semantic_manifest.json"
+# Where this process's dbt parse wrote it (DBT_TARGET_PATH: each parallel test worker has its own).
+SEMANTIC_MANIFEST = dbt_project.manifest_path.with_name("semantic_manifest.json")
 CONSTRUCTS = [f"force_{c}" for c in FORCES] + [f"pillar_{c}" for c in PILLARS]
 INDICES = [f"{c}_index" for c in CONSTRUCTS]
 SCORES = [f"{c}_score" for c in CONSTRUCTS]
@@ -48,22 +49,24 @@ NULL_KEY = "<null>"
 # helpers
 
 
-def _semantic_manifest() -> dict:
-    return json.loads(SEMANTIC_MANIFEST.read_text())
+def _semantic_manifest(project: Path | None = None) -> dict:
+    """This process's semantic manifest, or the copy a project made for `mf` (see `mf_project`)."""
+    path = project / "target" / "semantic_manifest.json" if project else SEMANTIC_MANIFEST
+    return json.loads(path.read_text())
 
 
-def _run(command: list[str], warehouse: Path) -> str:
-    """Run mf or dbt in the dbt project against the given warehouse; fail with its output."""
+def _run(command: list[str], warehouse: Path, project: Path = PROJECT_DIR) -> str:
+    """Run mf or dbt in a dbt project against the given warehouse; fail with its output."""
     env = {**os.environ, "CX_WAREHOUSE": str(warehouse), "DO_NOT_TRACK": "1"}
-    completed = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True,
+    completed = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True,
                                timeout=600, check=False)
     assert completed.returncode == 0, f"{' '.join(command)} failed:\n{completed.stdout}\n{completed.stderr}"
     return completed.stdout
 
 
-def _mf_query(warehouse: Path, out: Path, *arguments: str) -> pd.DataFrame:
+def _mf_query(warehouse: Path, project: Path, out: Path, *arguments: str) -> pd.DataFrame:
     """`mf query ... --csv out`, read back with metric_time columns as dates."""
-    _run([str(MF), "query", *arguments, "--csv", str(out), "--quiet"], warehouse)
+    _run([str(MF), "query", *arguments, "--csv", str(out), "--quiet"], warehouse, project)
     assert out.exists(), f"mf query {' '.join(arguments)} returned no rows"
     frame = pd.read_csv(out)
     for column in [c for c in frame.columns if c.startswith("metric_time")]:
@@ -111,13 +114,13 @@ def assert_same(actual: pd.DataFrame, expected: pd.DataFrame, keys: list[str], v
 
 
 @pytest.fixture(scope="module")
-def mf_warehouse(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def mf_warehouse(sample_warehouse: Path, mf_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the sample warehouse, named like the database the semantic manifest refers to.
 
     dbt-duckdb names the database after the file, and MetricFlow queries the relations
     recorded at parse time (`cx.marts.fct_contacts` by default), so the copy keeps that name.
     """
-    database = _semantic_manifest()["semantic_models"][0]["node_relation"]["database"]
+    database = _semantic_manifest(mf_project)["semantic_models"][0]["node_relation"]["database"]
     copy = tmp_path_factory.mktemp("metrics_layer") / f"{database}.duckdb"
     shutil.copyfile(sample_warehouse, copy)
     wal = sample_warehouse.with_name(sample_warehouse.name + ".wal")
@@ -126,10 +129,25 @@ def mf_warehouse(sample_warehouse: Path, tmp_path_factory: pytest.TempPathFactor
     return copy
 
 
+@pytest.fixture(scope="module")
+def mf_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the dbt project holding this process's semantic manifest in `target/`.
+
+    `mf` reads `target/semantic_manifest.json` under the directory it runs in, whatever
+    DBT_TARGET_PATH says, so under parallel test workers it needs a project of its own.
+    """
+    ensure_manifest()  # parsed for this process's DuckDB target again if a subprocess parsed for another
+    copy = tmp_path_factory.mktemp("mf_project") / "dbt_project"
+    shutil.copytree(PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    (copy / "target").mkdir()
+    shutil.copyfile(SEMANTIC_MANIFEST, copy / "target" / "semantic_manifest.json")
+    return copy
+
+
 @pytest.fixture
-def mf_query(mf_warehouse: Path, tmp_path: Path):
+def mf_query(mf_warehouse: Path, mf_project: Path, tmp_path: Path):
     def query(*arguments: str) -> pd.DataFrame:
-        return _mf_query(mf_warehouse, tmp_path / f"query_{len(list(tmp_path.iterdir()))}.csv", *arguments)
+        return _mf_query(mf_warehouse, mf_project, tmp_path / f"query_{len(list(tmp_path.iterdir()))}.csv", *arguments)
     return query
 
 
@@ -157,10 +175,10 @@ def test_semantic_manifest_defines_the_headline_metrics_dimensions_and_saved_que
     ]
 
 
-def test_mf_validate_configs_passes_against_the_warehouse_and_lists_every_metric(mf_warehouse):
+def test_mf_validate_configs_passes_against_the_warehouse_and_lists_every_metric(mf_warehouse, mf_project):
     # Semantic checks plus the data-warehouse checks (every dimension, entity, measure and metric queried).
-    _run([str(MF), "validate-configs"], mf_warehouse)
-    listed = _run([str(MF), "list", "metrics"], mf_warehouse)
+    _run([str(MF), "validate-configs"], mf_warehouse, mf_project)
+    listed = _run([str(MF), "list", "metrics"], mf_warehouse, mf_project)
     missing = {m for m in HEADLINE_METRICS if f"• {m}:" not in listed}
     assert not missing, f"`mf list metrics` does not list {missing}"
 

@@ -14,7 +14,10 @@ from dagster_dbt import DbtCliResource, DbtProject
 from dagster_cx import settings
 from dagster_cx.build_state import FINGERPRINTED, project_fingerprint
 
-dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR)
+# DBT_TARGET_PATH is dbt's own setting, which dagster-dbt's per-step target folders also follow;
+# reading it here keeps the manifest Dagster loads in the folder dbt writes (tests give each
+# parallel worker its own).
+dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, target_path=os.environ.get("DBT_TARGET_PATH") or "target")
 
 
 def dbt_executable() -> str:
