@@ -108,11 +108,10 @@ def sample_db(sample_warehouse: Path):
 
 def _shared_fixtures(item: pytest.Item) -> set[str]:
     """This suite's module- and session-scoped fixtures the test uses (a module's named with it)."""
-    shared = set()
+    shared, module = set(), item.nodeid.split("::")[0]
     for name, definitions in item._fixtureinfo.name2fixturedefs.items():
         definition = definitions[-1]
         if definition.func.__module__.startswith("tests") and definition.scope in ("module", "session"):
-            module = item.nodeid.split("::")[0]
             shared.add(name if definition.scope == "session" else f"{module}::{name}")
     return shared
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,15 @@ def pipeline_environment(data_dir: Path, warehouse: Path) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def copy_dbt_project(folder: Path) -> Path:
+    """A copy of the dbt project's sources in `folder/dbt_project`, without dbt's outputs."""
+    from dagster_cx.settings import DBT_PROJECT_DIR
+
+    copy = folder / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    return copy
 
 
 def published_path_for(warehouse: Path) -> Path:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import os
-import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -28,8 +27,8 @@ from dagster_cx.contract import ENTITIES
 from dagster_cx.defs.dbt_project import dbt_executable
 from dagster_cx.ingest.loader import ensure_raw_schema, load_entity
 from tests.business_hours_reference import Assignment, QueueClock, Schedule
+from tests.pipeline import copy_dbt_project
 
-REPO = Path(__file__).resolve().parent.parent
 ZONES = ("Europe/Warsaw", "Europe/Moscow", "America/New_York", "Australia/Sydney")
 # Windows holding the 2026 DST changes: US 03-08, EU 03-29, AU 04-05 / AU 10-04, EU 10-25, US 11-01.
 ANCHORS = (datetime(2026, 3, 4, tzinfo=UTC), datetime(2026, 9, 30, tzinfo=UTC))
@@ -201,9 +200,7 @@ def _write_seeds(seeds: Path, scenario: Scenario) -> None:
 @pytest.fixture(scope="module")
 def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the dbt project whose seeds each scenario overwrites (the real one stays untouched)."""
-    copy = tmp_path_factory.mktemp("dbt") / "dbt_project"
-    shutil.copytree(REPO / "dbt_project", copy, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    return copy
+    return copy_dbt_project(tmp_path_factory.mktemp("dbt"))
 
 
 def _build(project: Path, work: Path, scenario: Scenario) -> duckdb.DuckDBPyConnection:

@@ -23,6 +23,7 @@ import pytest
 
 from dagster_cx.contract import FORCES, PILLARS
 from dagster_cx.defs.dbt_project import dbt_executable, dbt_project, ensure_manifest
+from tests.pipeline import copy_dbt_project
 
 MF = Path(sys.executable).with_name("mf")
 PROJECT_DIR = Path(dbt_project.project_dir)
@@ -137,8 +138,7 @@ def mf_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     DBT_TARGET_PATH says, so under parallel test workers it needs a project of its own.
     """
     ensure_manifest()  # parsed for this process's DuckDB target again if a subprocess parsed for another
-    copy = tmp_path_factory.mktemp("mf_project") / "dbt_project"
-    shutil.copytree(PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    copy = copy_dbt_project(tmp_path_factory.mktemp("mf_project"))
     (copy / "target").mkdir()
     shutil.copyfile(SEMANTIC_MANIFEST, copy / "target" / "semantic_manifest.json")
     return copy
