@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 
 from dagster_cx.definitions import defs
-from dagster_cx.defs.dbt_project import dbt_project
+from dagster_cx.defs.dbt_project import dbt_cli, dbt_executable, dbt_project
 
 EXPECTED_ASSETS = {
     *(f"raw/{e}" for e in ("customers", "journey_touchpoints", "questions", "contacts", "contact_status_changes",
@@ -101,3 +103,11 @@ def test_every_model_and_column_is_documented(handmade_db):
         relation = f"{node['schema']}.{node['alias']}"
         actual = {r[0] for r in handmade_db.execute(f"select column_name from (describe {relation})").fetchall()}
         assert actual == documented, f"{relation}: undocumented {actual - documented}, stale {documented - actual}"
+
+
+def test_the_dbt_resource_knows_the_dbt_version_dbt_prints():
+    """The resource reads dbt-core's version from the package instead of running `dbt --version`."""
+    printed = subprocess.run([dbt_executable(), "--version"], capture_output=True, text=True, check=True).stdout
+    core = re.search(r"installed:\s*(\d+\.\d+\.\d+)", printed)
+    assert core, printed
+    assert str(dbt_cli()._cli_version) == core.group(1)

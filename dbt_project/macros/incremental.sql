@@ -82,3 +82,36 @@
 {% macro spark__last_build_load_id() -%}
     cast(-1 as bigint)
 {%- endmacro %}
+
+{#- The large staging tables: the newest version of each key. Raw tables are append-only and a
+    key never leaves them, so an incremental run reads only the keys that raw loads after the
+    last recorded build carry (all their versions, old and new) and replaces those keys' rows
+    (delete+insert on the key). Spark, as above, rebuilds them in full. -#}
+{% macro newest_versions_by(key_columns) -%}
+    {{ return(adapter.dispatch('newest_versions_by', 'cx_warehouse')(key_columns)) }}
+{%- endmacro %}
+
+{% macro default__newest_versions_by(key_columns) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=key_columns,
+        on_schema_change='fail',
+    ) }}
+{%- endmacro %}
+
+{% macro spark__newest_versions_by(key_columns) -%}
+    {{ config(materialized='table') }}
+{%- endmacro %}
+
+{#- A where clause keeping the raw rows of keys loaded since the last recorded build, on an
+    incremental run; nothing (every row) otherwise. -#}
+{% macro loaded_since_last_build(relation, key_columns) -%}
+    {%- if is_incremental() -%}
+        {%- set key = key_columns | join(', ') -%}
+    where ({{ key }}) in (
+        select {{ key }} from {{ relation }}
+        where _load_id > {{ last_build_load_id() }}
+    )
+    {%- endif -%}
+{%- endmacro %}

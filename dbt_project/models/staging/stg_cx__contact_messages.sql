@@ -1,7 +1,11 @@
+{%- set key_columns = ['message_id'] %}
+{{ newest_versions_by(key_columns) }}
+
 with
 
 source as (
     select * from {{ source('raw', 'contact_messages') }}
+    {{ loaded_since_last_build(source('raw', 'contact_messages'), key_columns) }}
 ),
 
 renamed as (
@@ -14,7 +18,7 @@ renamed as (
         sent_at,
         _loaded_at as loaded_at
     from source
-    {{ latest_version('message_id') }}
+    {{ latest_version(key_columns | join(', ')) }}
 )
 
 select * from renamed

@@ -1,7 +1,11 @@
+{%- set key_columns = ['contact_id'] %}
+{{ newest_versions_by(key_columns) }}
+
 with
 
 source as (
     select * from {{ source('raw', 'contacts') }}
+    {{ loaded_since_last_build(source('raw', 'contacts'), key_columns) }}
 ),
 
 renamed as (
@@ -27,7 +31,7 @@ renamed as (
         coalesce(priority, 'normal') as priority,
         _loaded_at as loaded_at
     from source
-    {{ latest_version('contact_id') }}
+    {{ latest_version(key_columns | join(', ')) }}
 )
 
 select * from renamed

@@ -1,7 +1,11 @@
+{%- set key_columns = ['response_id', 'question_id'] %}
+{{ newest_versions_by(key_columns) }}
+
 with
 
 source as (
     select * from {{ source('raw', 'survey_answers') }}
+    {{ loaded_since_last_build(source('raw', 'survey_answers'), key_columns) }}
 ),
 
 renamed as (
@@ -11,7 +15,7 @@ renamed as (
         answer_value,
         answer_text
     from source
-    {{ latest_version('response_id, question_id') }}
+    {{ latest_version(key_columns | join(', ')) }}
 )
 
 select * from renamed

@@ -1,7 +1,11 @@
+{%- set key_columns = ['response_id'] %}
+{{ newest_versions_by(key_columns) }}
+
 with
 
 source as (
     select * from {{ source('raw', 'survey_responses') }}
+    {{ loaded_since_last_build(source('raw', 'survey_responses'), key_columns) }}
 ),
 
 renamed as (
@@ -19,7 +23,7 @@ renamed as (
         answered_at,
         _loaded_at as loaded_at
     from source
-    {{ latest_version('response_id') }}
+    {{ latest_version(key_columns | join(', ')) }}
 )
 
 select * from renamed
