@@ -158,7 +158,8 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _rows(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
     columns = [c[0] for c in con.execute(f"describe {table}").fetchall() if c[0] not in NOT_COMPARED_COLUMNS]
-    return con.execute(f"select {', '.join(columns)} from {table} order by {', '.join(f'{c} nulls first' for c in columns)}").fetchall()
+    order = ", ".join(f"{c} nulls first" for c in columns)
+    return con.execute(f"select {', '.join(columns)} from {table} order by {order}").fetchall()
 
 
 def _same(left: object, right: object) -> bool:

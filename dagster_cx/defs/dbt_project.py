@@ -8,9 +8,9 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
@@ -44,7 +44,7 @@ class InstalledDbtCliResource(DbtCliResource):
     def _cli_version(self) -> version.Version:
         return version.parse(importlib.metadata.version("dbt-core"))
 
-    def _initialize_dbt_core_adapter(self, args: Any) -> None:
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
         return None
 
 
