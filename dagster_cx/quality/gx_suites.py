@@ -181,6 +181,11 @@ def _read_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> pd.DataFra
     of 2.0 GiB; the last two with the connection closed before GX ran). A column expected to
     be unique stays plain text: as a category it costs a dictionary as large as itself.
     Outcomes, failure counts and examples were the same on every suite, passing and failing.
+
+    Smaller integers are widened to int64: GX checks a range on pandas with one vectorised
+    comparison only for the dtypes `int` and `float`, and calls a Python function per value
+    for any other (an int32 column without nulls), which was 2.6 s of the 3.8 s the contacts
+    suite took at size M.
     """
     columns = ", ".join(f'"{c}"' for c in spec.columns) or "1 as _row"
     table = con.sql(f"select {columns} from {spec.relation}").to_arrow_table()
@@ -189,6 +194,8 @@ def _read_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> pd.DataFra
         if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
             if field.name not in unique:
                 table = table.set_column(position, field.name, pc.dictionary_encode(table.column(position)))
+        elif pa.types.is_integer(field.type) and field.type != pa.int64():
+            table = table.set_column(position, field.name, pc.cast(table.column(position), pa.int64()))
     return table.to_pandas(self_destruct=True)
 
 
