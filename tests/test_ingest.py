@@ -270,3 +270,18 @@ def test_a_failed_load_leaves_no_partial_rows(tmp_path):
 
 def test_every_entity_has_a_folder_in_the_handmade_fixture():
     assert {p.name for p in HANDMADE.iterdir()} == set(ENTITIES_BY_NAME)
+
+
+def test_a_text_column_with_a_pattern_quarantines_what_does_not_match(con, tmp_path):
+    """Text is never cast, so only the pattern (ISO 639-1 here) can reject it; blank is 'missing'."""
+    customers = ENTITIES_BY_NAME["customers"]
+    header = ",".join(customers.column_names)
+    good = "u1,Ann,ann@example.com,consumer,emea,{},2025-01-01,10.5,active,"
+    rows = [good.format("en"), good.replace("u1", "u2").format("EN"), good.replace("u1", "u3").format("")]
+    _write(tmp_path, "customers", "customers.csv", header + "\n" + "\n".join(rows) + "\n")
+    result = load_entity(con, customers, tmp_path)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (3, 1, 2)
+    assert con.execute("select record->>'customer_id', reason from raw.quarantine order by _source_row").fetchall() == [
+        ("u2", "language does not match ^[a-z]{2}$: EN"),
+        ("u3", "language is missing"),
+    ]

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from dagster_cx import settings
-from dagster_cx.quality.gx_suites import SuiteSpec, load_suites, run_suite
+from dagster_cx.quality.gx_suites import SuiteSpec, _read_columns, load_suites, run_suite
 from tests.pipeline import failed_checks, materialized_keys, run_pipeline
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
@@ -101,6 +101,35 @@ def test_text_columns_fail_their_expectations_with_counts_and_examples(tmp_path)
     assert failed["expect_compound_columns_to_be_unique", None]["unexpected_count"] == 2
     assert failed["expect_column_values_to_be_in_set", "channel"]["examples"] == ["fax"]
     assert failed["expect_column_values_to_not_be_null", "channel"]["unexpected_count"] == 1
+
+
+def test_small_integer_columns_reach_gx_as_int64_and_fail_ranges_exactly(tmp_path):
+    """GX vectorises a range check only for int64 and float64; int32 took a Python call per value."""
+    con = duckdb.connect()
+    con.execute("create schema staging")
+    con.execute(
+        """
+        create table staging.toy as select * from (values
+            (-5::integer, 1::smallint, 3::tinyint), (0, 2, null), (7, 300, 4), (12, 4, 1)
+        ) as t(talk_seconds, reopen_count, score)
+        """
+    )
+    expectations = [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "talk_seconds", "min_value": 0}},
+        {"type": "expect_column_values_to_be_between",
+         "kwargs": {"column": "reopen_count", "min_value": 0, "max_value": 100}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "score", "min_value": 1, "max_value": 3}},
+    ]
+    spec = SuiteSpec("toy", "staging.toy", ("staging", "toy"), {}, {"name": "toy", "expectations": expectations},
+                     tmp_path / "toy.json")
+    frame = _read_columns(con, spec)
+    assert [str(t) for t in frame.dtypes] == ["int64", "int64", "float64"]  # a null turns the column float
+    outcome = run_suite(con, spec)
+    failed = {f["kwargs"]["column"]: f for f in outcome.failures}
+    assert sorted(failed) == ["reopen_count", "score", "talk_seconds"]
+    assert (failed["talk_seconds"]["unexpected_count"], failed["talk_seconds"]["examples"]) == (1, [-5])
+    assert (failed["reopen_count"]["unexpected_count"], failed["reopen_count"]["examples"]) == (1, [300])
+    assert (failed["score"]["unexpected_count"], failed["score"]["examples"]) == (1, [4.0])
 
 
 def test_every_stored_suite_names_a_real_asset_and_only_known_columns(handmade_db):
