@@ -194,7 +194,7 @@ def _read_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> pd.DataFra
         if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
             if field.name not in unique:
                 table = table.set_column(position, field.name, pc.dictionary_encode(table.column(position)))
-        elif pa.types.is_integer(field.type) and field.type != pa.int64():
+        elif pa.types.is_integer(field.type) and field.type.bit_width < 64:
             table = table.set_column(position, field.name, pc.cast(table.column(position), pa.int64()))
     return table.to_pandas(self_destruct=True)
 
