@@ -6,9 +6,11 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from dagster_cx import settings
+from dagster_cx.quality import gx_suites
 from dagster_cx.quality.gx_suites import SuiteSpec, _read_columns, load_suites, run_suite
 from tests.pipeline import failed_checks, materialized_keys, run_pipeline
 
@@ -73,8 +75,10 @@ def test_suite_reports_each_broken_expectation(toy_table):
     assert "expect_column_sum_to_be_between" not in failed
 
 
-def test_text_columns_fail_their_expectations_with_counts_and_examples(tmp_path):
-    """Text columns reach GX as categoricals: uniqueness, sets and nulls must still fail exactly."""
+@pytest.mark.parametrize(("min_repeats", "dtype"), [(1, "category"), (10**6, "str")])
+def test_text_columns_fail_their_expectations_with_counts_and_examples(tmp_path, monkeypatch, min_repeats, dtype):
+    """Repeating text reaches GX as categoricals, the rest as plain text: both must fail exactly alike."""
+    monkeypatch.setattr(gx_suites, "CATEGORY_MIN_REPEATS", min_repeats)
     con = duckdb.connect()
     con.execute("create schema staging")
     con.execute(
@@ -93,6 +97,9 @@ def test_text_columns_fail_their_expectations_with_counts_and_examples(tmp_path)
     ]
     spec = SuiteSpec("toy", "staging.toy", ("staging", "toy"), {}, {"name": "toy", "expectations": expectations},
                      tmp_path / "toy.json")
+    frame = _read_columns(con, spec)
+    # response_id is expected unique, so it stays plain text whatever its repeats.
+    assert [str(t) for t in frame.dtypes] == ["str", dtype, dtype]
     outcome = run_suite(con, spec)
     failed = {(f["expectation"], f["kwargs"].get("column")): f for f in outcome.failures}
     assert outcome.rows == 5 and outcome.evaluated == 5 and len(failed) == 4
@@ -130,6 +137,44 @@ def test_small_integer_columns_reach_gx_as_int64_and_fail_ranges_exactly(tmp_pat
     assert (failed["talk_seconds"]["unexpected_count"], failed["talk_seconds"]["examples"]) == (1, [-5])
     assert (failed["reopen_count"]["unexpected_count"], failed["reopen_count"]["examples"]) == (1, [300])
     assert (failed["score"]["unexpected_count"], failed["score"]["examples"]) == (1, [4.0])
+
+
+def test_pair_and_list_expectations_run_on_their_own_columns_and_report_in_suite_order(tmp_path, monkeypatch):
+    """Pair and multicolumn expectations are validated apart from the rest; the outcome is one suite's."""
+    hashed = []
+    monkeypatch.setattr(pd.util, "hash_pandas_object", lambda *a, **k: hashed.append(a) or pd.Series([0]))
+    con = duckdb.connect()
+    con.execute("create schema staging")
+    con.execute(
+        """
+        create table staging.toy as select * from (values
+            ('a', 'q1', timestamp '2026-01-01 10:00', timestamp '2026-01-01 09:00', 4),
+            ('a', 'q1', timestamp '2026-01-01 10:00', timestamp '2026-01-01 11:00', null),
+            ('b', 'q1', null, timestamp '2026-01-01 11:00', 9),
+            ('c', 'q2', timestamp '2026-01-02 10:00', null, 2)
+        ) as t(response_id, question_id, created_at, replied_at, score)
+        """
+    )
+    expectations = [
+        {"type": "expect_column_pair_values_a_to_be_greater_than_b",
+         "kwargs": {"column_A": "replied_at", "column_B": "created_at", "or_equal": True,
+                    "ignore_row_if": "either_value_is_missing"}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "score"}},
+        {"type": "expect_table_row_count_to_equal", "kwargs": {"value": 4}},
+        {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["response_id", "question_id"]}},
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "score", "min_value": 0, "max_value": 5}},
+    ]
+    spec = SuiteSpec("toy", "staging.toy", ("staging", "toy"), {}, {"name": "toy", "expectations": expectations},
+                     tmp_path / "toy.json")
+    outcome = run_suite(con, spec)
+    assert not outcome.success and outcome.rows == 4 and outcome.evaluated == 5
+    assert [(f["expectation"], f["unexpected_count"]) for f in outcome.failures] == [
+        ("expect_column_pair_values_a_to_be_greater_than_b", 1),  # rows with a missing side are ignored
+        ("expect_column_values_to_not_be_null", 1),
+        ("expect_compound_columns_to_be_unique", 2),
+        ("expect_column_values_to_be_between", 1),
+    ]
+    assert hashed == []  # GX's fingerprint of each frame (a hash of every value) is switched off
 
 
 def test_every_stored_suite_names_a_real_asset_and_only_known_columns(handmade_db):

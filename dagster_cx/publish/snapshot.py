@@ -61,6 +61,9 @@ def publish(source: Path, published: Path, run_id: str) -> PublishResult:
     parquet_snapshot.mkdir(parents=True)
     try:
         with warehouse.connect(staging_file) as con:
+            # A table's rows have no order to keep, and keeping it makes each Parquet write wait
+            # for the row groups in sequence: at L, 13.6 → 7.6 s for fct_contact_sla_policies.
+            con.execute("set preserve_insertion_order = false")
             con.execute(f"attach {sql_literal(str(source))} as source (read_only)")
             tables = [
                 row[0]
