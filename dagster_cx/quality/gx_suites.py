@@ -238,7 +238,7 @@ def _read_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> pd.DataFra
     """
     columns = ", ".join(f'"{c}"' for c in spec.columns) or "1 as _row"
     table = con.sql(f"select {columns} from {spec.relation}").to_arrow_table()
-    repeating = _repeating_text_columns(con, spec, table.schema)
+    repeating = _repeating_text_columns(con, spec, table)
     for position, field in enumerate(table.schema):
         if field.name in repeating:
             table = table.set_column(position, field.name, pc.dictionary_encode(table.column(position)))
@@ -247,17 +247,17 @@ def _read_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> pd.DataFra
     return table.to_pandas(self_destruct=True)
 
 
-def _repeating_text_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, schema: pa.Schema) -> set[str]:
+def _repeating_text_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, table: pa.Table) -> set[str]:
     """Text columns not expected unique whose values repeat enough to be worth a category."""
     candidates = [
-        f.name for f in schema
+        f.name for f in table.schema
         if (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)) and f.name not in spec.unique_columns
     ]
     if not candidates:
         return set()
     counts = ", ".join(f'approx_count_distinct("{c}")' for c in candidates)
-    rows, *distinct = con.execute(f"select count(*), {counts} from {spec.relation}").fetchall()[0]
-    return {c for c, n in zip(candidates, distinct, strict=True) if n * CATEGORY_MIN_REPEATS <= rows}
+    distinct = con.execute(f"select {counts} from {spec.relation}").fetchall()[0]
+    return {c for c, n in zip(candidates, distinct, strict=True) if n * CATEGORY_MIN_REPEATS <= table.num_rows}
 
 
 def _jsonable(value: Any) -> Any:
