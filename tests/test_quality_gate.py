@@ -177,6 +177,20 @@ def test_pair_and_list_expectations_run_on_their_own_columns_and_report_in_suite
     assert hashed == []  # GX's fingerprint of each frame (a hash of every value) is switched off
 
 
+@pytest.mark.parametrize(("kwargs", "field"), [({"column_A": "a"}, "column_B"), ({"column_list": "a"}, "column_list")])
+def test_a_malformed_pair_or_list_gets_gx_s_own_error_naming_the_field(tmp_path, kwargs, field):
+    from pydantic.v1 import ValidationError
+
+    con = duckdb.connect()
+    con.execute("create table toy as select 1 as a, 2 as b")
+    expectation_type = ("expect_column_pair_values_a_to_be_greater_than_b" if "column_A" in kwargs
+                        else "expect_compound_columns_to_be_unique")
+    spec = SuiteSpec("toy", "toy", ("toy",), {},
+                     {"name": "toy", "expectations": [{"type": expectation_type, "kwargs": kwargs}]}, tmp_path / "toy.json")
+    with pytest.raises(ValidationError, match=field):
+        run_suite(con, spec)
+
+
 def test_every_stored_suite_names_a_real_asset_and_only_known_columns(handmade_db):
     specs = load_suites(settings.EXPECTATIONS_DIR)
     assert len(specs) >= 22

@@ -199,13 +199,17 @@ def _validate(spec: SuiteSpec, parameters: dict[str, Any], frame: pd.DataFrame) 
 
 
 def _expectation_groups(expectations: list[dict[str, Any]]) -> dict[tuple[str, ...] | None, list[int]]:
-    """Positions of the expectations per frame: None for the whole frame, else the columns of a pair or list."""
+    """Positions of the expectations per frame: None for the whole frame, else the columns of a pair or list.
+
+    A malformed pair or list (a side missing, a list that is a string) stays with the whole
+    frame, where GX rejects it with its own message naming the field.
+    """
     groups: dict[tuple[str, ...] | None, list[int]] = {}
     for position, expectation in enumerate(expectations):
         kwargs = expectation.get("kwargs", {})
-        if "column_A" in kwargs:
+        if "column_A" in kwargs and "column_B" in kwargs:
             columns: tuple[str, ...] | None = (kwargs["column_A"], kwargs["column_B"])
-        elif "column_list" in kwargs:
+        elif isinstance(kwargs.get("column_list"), list):
             columns = tuple(kwargs["column_list"])
         else:
             columns = None
