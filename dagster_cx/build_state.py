@@ -64,34 +64,34 @@ def plan_build(
     rebuild_to: date | None = None,
 ) -> BuildPlan:
     """Decide how the next dbt build runs, from the build log and the raw file log."""
-    latest_load_id = _latest_load_id(con)
+    latest = latest_load_id(con)
     last = con.execute(
         f"select changes_through_load_id, project_fingerprint from {BUILD_LOG_TABLE} order by build_id desc limit 1"
     ).fetchall()
     if full_refresh:
-        return BuildPlan("full_refresh", "a full refresh was asked for", latest_load_id, fingerprint)
+        return BuildPlan("full_refresh", "a full refresh was asked for", latest, fingerprint)
     if not last:
-        return BuildPlan("full_refresh", "no build is recorded in this warehouse yet", latest_load_id, fingerprint)
+        return BuildPlan("full_refresh", "no build is recorded in this warehouse yet", latest, fingerprint)
     seen_load_id, seen_fingerprint = last[0]
     if seen_fingerprint != fingerprint:
         return BuildPlan(
             "full_refresh", "the dbt project (models, macros, seeds or vars) changed since the last build",
-            latest_load_id, fingerprint,
+            latest, fingerprint,
         )
     if rebuild_from or rebuild_to:
         return BuildPlan(
             "backfill", f"a backfill of {_iso(rebuild_from) or 'the start'} to {_iso(rebuild_to) or 'the end'} "
-            f"was asked for, with the raw loads after {seen_load_id}", latest_load_id, fingerprint,
+            f"was asked for, with the raw loads after {seen_load_id}", latest, fingerprint,
             rebuild_from, rebuild_to,
         )
-    if latest_load_id > seen_load_id:
+    if latest > seen_load_id:
         return BuildPlan(
-            "incremental", f"raw loads {seen_load_id + 1} to {latest_load_id} are new since the last build",
-            latest_load_id, fingerprint,
+            "incremental", f"raw loads {seen_load_id + 1} to {latest} are new since the last build",
+            latest, fingerprint,
         )
     return BuildPlan(
         "skip", f"no raw data loaded and no dbt change since the last build (raw loads up to {seen_load_id})",
-        latest_load_id, fingerprint,
+        latest, fingerprint,
     )
 
 
@@ -110,7 +110,7 @@ def record_build(
     )
 
 
-def _latest_load_id(con: duckdb.DuckDBPyConnection) -> int:
+def latest_load_id(con: duckdb.DuckDBPyConnection) -> int:
     """The highest load id in the file log or on any raw row (a row written around the loader
     carries one too, and the changes models would see it)."""
     raw_tables = " union all ".join(

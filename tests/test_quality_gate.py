@@ -12,6 +12,7 @@ import pytest
 from dagster_cx import settings
 from dagster_cx.quality import gx_suites
 from dagster_cx.quality.gx_suites import SuiteSpec, _read_columns, load_suites, run_suite
+from dagster_cx.quality.validation_scope import LEDGER_TABLE
 from tests.pipeline import failed_checks, materialized_keys, run_pipeline
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
@@ -43,6 +44,12 @@ def test_failing_expectation_on_staged_data_blocks_the_marts(tmp_path, handmade_
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select sum(responses) from marts.mart_nps_daily").fetchall() == nps_before
         assert con.execute("select count(*) from marts.fct_contacts where contact_id = 'c_bad'").fetchall() == [(0,)]
+        # The suite passed when the copy was built, so it checked only the contact loaded since, and failed on it.
+        [(scope, rows, success)] = con.execute(
+            f"select scope, rows_validated, success from {LEDGER_TABLE} where suite = 'stg_contacts' "
+            "order by validation_id desc limit 1"
+        ).fetchall()
+        assert scope.startswith("rows of the contact_ids loaded after raw load ") and (rows, success) == (1, False)
 
 
 @pytest.fixture
@@ -205,9 +212,20 @@ def test_on_the_spark_target_the_checks_refuse_and_name_the_job_to_run(monkeypat
     import dagster as dg
 
     from dagster_cx.defs.quality import gx_checks
-    from dagster_cx.defs.resources import WarehouseResource
+    from dagster_cx.defs.resources import BuildOptionsResource, WarehouseResource
 
     monkeypatch.setenv("CX_DBT_TARGET", "spark")
     check = next(c for c in gx_checks if "gx_stg_contacts" in str(next(iter(c.check_keys))))
     with pytest.raises(dg.Failure, match="CX_DBT_TARGET=spark.*cx_spark_build"):
-        check(dg.build_asset_check_context(), WarehouseResource(database=str(tmp_path / "cx.duckdb")))
+        check(dg.build_asset_check_context(), WarehouseResource(database=str(tmp_path / "cx.duckdb")),
+              BuildOptionsResource())
+
+
+def test_gx_can_be_imported_ahead_on_another_thread():
+    """dbt_staging starts the import while dbt runs, so the first suite does not wait for it."""
+    gx_suites._great_expectations.cache_clear()
+    gx_suites.import_in_background().join()
+    assert gx_suites._great_expectations.cache_info().currsize == 1  # the suites' next call finds it done
+
+    from great_expectations.execution_engine import pandas_execution_engine
+    assert pandas_execution_engine.HASH_THRESHOLD == 0

@@ -18,12 +18,14 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from dagster_cx import settings
 from dagster_cx.build_state import BuildPlan, plan_build, project_fingerprint, record_build
 from dagster_cx.contract import ENTITIES
 from dagster_cx.defs.dbt_project import dbt_project, ensure_manifest
 from dagster_cx.defs.ingest import WRITER_POOL
 from dagster_cx.defs.resources import BuildOptionsResource, WarehouseResource
 from dagster_cx.ingest.loader import ensure_raw_schema
+from dagster_cx.quality.gx_suites import import_in_background
 
 STAGING_SELECTION = "staging resource_type:seed"
 MARTS_SELECTION = "intermediate marts"
@@ -67,6 +69,8 @@ def dbt_staging(
     """Seeds and staging models, with their dbt tests."""
     plan = _plan(context, warehouse, build_options)
     if plan.mode != "skip":
+        if settings.dbt_target() == "duckdb":
+            import_in_background()  # the checks on staging run next
         ensure_manifest()  # this warehouse's parse state, so dbt parses partially
         yield from dbt.cli([*BUILD_ARGS, *plan.dbt_args], context=context).stream()
 

@@ -5,8 +5,9 @@ GX 1.x has no DuckDB datasource, and its SQL datasource through duckdb-engine fa
 every metric query of a table or query asset comes back empty, "list index out of range"),
 so each suite validates a pandas DataFrame holding only the columns it names, read with
 DuckDB. Suites are GX's own JSON format plus a `meta` block saying which table they check,
-which Dagster asset that is, and SQL for the run-time parameters (row counts that must
-reconcile with another table).
+which Dagster asset that is, SQL for the run-time parameters (row counts that must reconcile
+with another table) and, for large tables, how to list the rows a build changed
+(dagster_cx.quality.validation_scope decides whether those are all a validation reads).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import gc
 import json
 import logging
 import os
+import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from dagster_cx.quality.validation_scope import ChangedKeys, Scope, can_check_changed_rows_only, whole_table
 
 COLUMN_ARGUMENTS = ("column", "column_A", "column_B")
 COLUMN_LIST_ARGUMENTS = ("column_list",)
@@ -42,17 +46,12 @@ class SuiteSpec:
     parameters: dict[str, str]  # name -> SQL returning one number
     suite_json: dict[str, Any]
     path: Path
+    changed_keys: ChangedKeys | None = None
 
     @property
     def columns(self) -> list[str]:
         """Columns the expectations read, in first-mention order; the only ones fetched."""
-        names: list[str] = []
-        for expectation in self.suite_json["expectations"]:
-            kwargs = expectation.get("kwargs", {})
-            found = [kwargs[a] for a in COLUMN_ARGUMENTS if a in kwargs]
-            found += [c for a in COLUMN_LIST_ARGUMENTS for c in kwargs.get(a, [])]
-            names += [c for c in found if c not in names]
-        return names
+        return _columns_of(self.suite_json["expectations"])
 
     @property
     def unique_columns(self) -> set[str]:
@@ -66,9 +65,10 @@ class SuiteSpec:
 @dataclass(frozen=True)
 class SuiteOutcome:
     success: bool
-    rows: int
+    rows: int  # validated row by row: the whole table's, or the changed rows' (see scope)
     evaluated: int
     failures: list[dict[str, Any]]
+    scope: Scope
 
 
 def load_suites(directory: Path) -> list[SuiteSpec]:
@@ -86,6 +86,7 @@ def load_suites(directory: Path) -> list[SuiteSpec]:
                     parameters=meta.get("parameters", {}),
                     suite_json=document,
                     path=path,
+                    changed_keys=ChangedKeys.from_meta(meta.get("changed_keys"), document["name"]),
                 )
             )
         except KeyError as missing:
@@ -109,8 +110,13 @@ def run_suite(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> SuiteOutcome:
     return check_suite(lambda: nullcontext(con), spec)
 
 
-def check_suite(connect: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]], spec: SuiteSpec) -> SuiteOutcome:
+def check_suite(
+    connect: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]], spec: SuiteSpec,
+    decide_scope: Callable[[duckdb.DuckDBPyConnection], Scope] | None = None,
+) -> SuiteOutcome:
     """Read what the suite needs, close the connection, validate, and give the memory back.
+
+    `decide_scope` says which rows to read (validation_scope.decide_scope); without it, all of them.
 
     DuckDB's buffers go with the connection before GX makes its copies. GX's objects refer to
     each other and to the frame, so a large frame outlives the suite until a garbage collection:
@@ -118,11 +124,13 @@ def check_suite(connect: Callable[[], AbstractContextManager[duckdb.DuckDBPyConn
     the checks.
     """
     with connect() as con:
+        scope = decide_scope(con) if decide_scope else whole_table("validated without a ledger")
         parameters = {name: con.execute(sql).fetchall()[0][0] for name, sql in spec.parameters.items()}
-        frame = _read_columns(con, spec)
-    large = int(frame.memory_usage().sum()) > COLLECT_ABOVE_BYTES  # shallow: deep=True walks every object
-    outcome = _validate(spec, parameters, frame)
-    del frame
+        frames = _read_frames(con, spec, scope)
+    # Shallow: deep=True walks every object.
+    large = sum(int(frame.memory_usage().sum()) for frame, _ in frames) > COLLECT_ABOVE_BYTES
+    outcome = _validate(spec, parameters, frames, scope)
+    del frames
     if large:
         gc.collect()
     pa.default_memory_pool().release_unused()  # else the next step (dbt) runs beside GBs Arrow keeps cached
@@ -131,9 +139,9 @@ def check_suite(connect: Callable[[], AbstractContextManager[duckdb.DuckDBPyConn
 
 @functools.cache
 def _great_expectations() -> ModuleType:
-    """GX, imported on the first validation rather than with the definitions.
+    """GX, imported when a run is about to validate (or on the first validation), not with the definitions.
 
-    Importing it takes about 6 s; a run that validates nothing (no new data) should not pay it.
+    Importing it takes 2-3 s; a run that validates nothing (no new data) should not pay it.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # must precede the import
     import great_expectations
@@ -146,7 +154,38 @@ def _great_expectations() -> ModuleType:
     return great_expectations
 
 
-def _validate(spec: SuiteSpec, parameters: dict[str, Any], frame: pd.DataFrame) -> SuiteOutcome:
+def _read_frames(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, scope: Scope) -> list[tuple[pd.DataFrame, list[int]]]:
+    """The frames to validate, each with the positions of the expectations it is for.
+
+    One frame of the whole table, or, when the scope lists changed keys, one of the changed rows
+    for the expectations those decide and one of the whole table for the rest (often just a
+    row count, which needs no column at all).
+    """
+    expectations = spec.suite_json["expectations"]
+    if scope.is_whole_table:
+        return [(_read_columns(con, spec), list(range(len(expectations))))]
+    changed = [p for p, e in enumerate(expectations) if can_check_changed_rows_only(e, scope.key_column)]
+    rest = [p for p in range(len(expectations)) if p not in changed]
+    where = f'"{scope.key_column}" in ({scope.changed_keys_sql})'
+    frames = [(_read_columns(con, spec, _columns_of([expectations[p] for p in changed]), where), changed)]
+    if rest:
+        frames.insert(0, (_read_columns(con, spec, _columns_of([expectations[p] for p in rest])), rest))
+    return frames
+
+
+def import_in_background() -> threading.Thread:
+    """Import GX on another thread while dbt builds staging in its own process.
+
+    The Dagster process only waits for dbt then, and the first suite would otherwise wait for
+    the import after dbt finished.
+    """
+    thread = threading.Thread(target=_great_expectations, name="import-great-expectations")
+    thread.start()
+    return thread
+
+
+def _validate(spec: SuiteSpec, parameters: dict[str, Any], frames: list[tuple[pd.DataFrame, list[int]]],
+              scope: Scope) -> SuiteOutcome:
     """Run the suite, each column-pair and multicolumn expectation on a frame of its own columns.
 
     For those, GX's pandas engine first drops the rows with missing values, and it does so by
@@ -162,24 +201,27 @@ def _validate(spec: SuiteSpec, parameters: dict[str, Any], frame: pd.DataFrame) 
     source = context.data_sources.add_pandas(f"{spec.name}_source")
     batch = source.add_dataframe_asset(spec.relation).add_batch_definition_whole_dataframe("whole_table")
     results: list[Any] = []
+    number = 0
     try:
-        for number, (columns, positions) in enumerate(_expectation_groups(spec.suite_json["expectations"]).items()):
-            name = f"{spec.name}_{number}"
-            # GX orders results by column; the position in meta puts them back in the suite's order.
-            expectations = [_with_position(spec.suite_json["expectations"][p], p) for p in positions]
-            suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
-            validation = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
-            try:
-                result = validation.run(
-                    batch_parameters={"dataframe": frame if columns is None else frame[list(columns)]},
-                    expectation_parameters=parameters,
-                    result_format="SUMMARY",
-                )
-            finally:
-                # GX keeps its last context alive, and without these the context keeps the frame.
-                context.validation_definitions.delete(name)
-                context.suites.delete(name)
-            results += result.results
+        for frame, frame_positions in frames:
+            for columns, positions in _expectation_groups(spec.suite_json["expectations"], frame_positions).items():
+                name, number = f"{spec.name}_{number}", number + 1
+                # GX orders results by column; the position in meta puts them back in the suite's order.
+                expectations = [_with_position(spec.suite_json["expectations"][p], p) for p in positions]
+                suite = context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+                validation = context.validation_definitions.add(
+                    gx.ValidationDefinition(name=name, data=batch, suite=suite))
+                try:
+                    result = validation.run(
+                        batch_parameters={"dataframe": frame if columns is None else frame[list(columns)]},
+                        expectation_parameters=parameters,
+                        result_format="SUMMARY",
+                    )
+                finally:
+                    # GX keeps its last context alive, and without these the context keeps the frame.
+                    context.validation_definitions.delete(name)
+                    context.suites.delete(name)
+                results += result.results
     finally:
         context.data_sources.delete(source.name)
     ordered = sorted(results, key=lambda r: r.expectation_config.meta[POSITION_META])
@@ -195,18 +237,22 @@ def _validate(spec: SuiteSpec, parameters: dict[str, Any], frame: pd.DataFrame) 
         for r in ordered
         if not r.success
     ]
-    return SuiteOutcome(success=not failures, rows=len(frame), evaluated=len(ordered), failures=failures)
+    row_frame = frames[-1][0]  # the changed rows' frame when there are two
+    return SuiteOutcome(success=not failures, rows=len(row_frame), evaluated=len(ordered), failures=failures,
+                        scope=scope)
 
 
-def _expectation_groups(expectations: list[dict[str, Any]]) -> dict[tuple[str, ...] | None, list[int]]:
-    """Positions of the expectations per frame: None for the whole frame, else the columns of a pair or list.
+def _expectation_groups(
+    expectations: list[dict[str, Any]], positions: list[int],
+) -> dict[tuple[str, ...] | None, list[int]]:
+    """The given positions per frame: None for the whole frame, else the columns of a pair or list.
 
     A malformed pair or list (a side missing, a list that is a string) stays with the whole
     frame, where GX rejects it with its own message naming the field.
     """
     groups: dict[tuple[str, ...] | None, list[int]] = {}
-    for position, expectation in enumerate(expectations):
-        kwargs = expectation.get("kwargs", {})
+    for position in positions:
+        kwargs = expectations[position].get("kwargs", {})
         if "column_A" in kwargs and "column_B" in kwargs:
             columns: tuple[str, ...] | None = (kwargs["column_A"], kwargs["column_B"])
         elif isinstance(kwargs.get("column_list"), list):
@@ -221,8 +267,21 @@ def _with_position(expectation: dict[str, Any], position: int) -> dict[str, Any]
     return {**expectation, "meta": {**expectation.get("meta", {}), POSITION_META: position}}
 
 
-def _read_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> pd.DataFrame:
-    """The suite's columns, through Arrow, with repeating text columns as pandas categoricals.
+def _columns_of(expectations: list[dict[str, Any]]) -> list[str]:
+    """The columns the expectations name, in first-mention order."""
+    names: list[str] = []
+    for expectation in expectations:
+        kwargs = expectation.get("kwargs", {})
+        found = [kwargs[a] for a in COLUMN_ARGUMENTS if a in kwargs]
+        found += [c for a in COLUMN_LIST_ARGUMENTS for c in kwargs.get(a, [])]
+        names += [c for c in found if c not in names]
+    return names
+
+
+def _read_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, columns: list[str] | None = None,
+                  where: str | None = None) -> pd.DataFrame:
+    """The suite's columns (or the given ones) of the rows `where` selects, through Arrow, with
+    repeating text columns as pandas categoricals. No columns: a frame of as many rows and none.
 
     DuckDB's `.df()` holds its own copy of the result too, and GX copies plain string columns
     while it checks them. At 42M answers (size L) the answers suite peaked at 8.8 GiB with
@@ -240,9 +299,13 @@ def _read_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> pd.DataFra
     for any other (an int32 column without nulls), which was 2.6 s of the 3.8 s the contacts
     suite took at size M.
     """
-    columns = ", ".join(f'"{c}"' for c in spec.columns) or "1 as _row"
-    table = con.sql(f"select {columns} from {spec.relation}").to_arrow_table()
-    repeating = _repeating_text_columns(con, spec, table)
+    columns = spec.columns if columns is None else columns
+    source = spec.relation if where is None else f"(select * from {spec.relation} where {where})"
+    if not columns:  # a row count: GX needs the rows, not 42M values of a dummy column
+        return pd.DataFrame(index=pd.RangeIndex(con.execute(f"select count(*) from {source}").fetchall()[0][0]))
+    selected = ", ".join(f'"{c}"' for c in columns)
+    table = con.sql(f"select {selected} from {source}").to_arrow_table()
+    repeating = _repeating_text_columns(con, spec, source, table)
     for position, field in enumerate(table.schema):
         if field.name in repeating:
             table = table.set_column(position, field.name, pc.dictionary_encode(table.column(position)))
@@ -251,7 +314,7 @@ def _read_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> pd.DataFra
     return table.to_pandas(self_destruct=True)
 
 
-def _repeating_text_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, table: pa.Table) -> set[str]:
+def _repeating_text_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, source: str, table: pa.Table) -> set[str]:
     """Text columns not expected unique whose values repeat enough to be worth a category."""
     candidates = [
         f.name for f in table.schema
@@ -260,7 +323,7 @@ def _repeating_text_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, tab
     if not candidates:
         return set()
     counts = ", ".join(f'approx_count_distinct("{c}")' for c in candidates)
-    distinct = con.execute(f"select {counts} from {spec.relation}").fetchall()[0]
+    distinct = con.execute(f"select {counts} from {source}").fetchall()[0]
     return {c for c, n in zip(candidates, distinct, strict=True) if n * CATEGORY_MIN_REPEATS <= table.num_rows}
 
 
