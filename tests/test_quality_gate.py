@@ -38,6 +38,10 @@ def test_failing_expectation_on_staged_data_blocks_the_marts(tmp_path, handmade_
 
     assert not result.success
     assert "staging/stg_cx__contacts:gx_stg_contacts" in failed_checks(result)
+    [evaluation] = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+                    and e.event_specific_data.asset_check_key.name == "gx_stg_contacts"]
+    assert "(rows of the contact_ids loaded after raw load " in evaluation.description  # says what was validated
+    assert evaluation.metadata["rows_validated"].value == 1
     built = materialized_keys(result)
     assert "staging/stg_cx__contacts" in built
     assert not {key for key in built if key.startswith(("intermediate/", "marts/"))}

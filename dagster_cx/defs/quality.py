@@ -44,8 +44,8 @@ def _build_check(spec: SuiteSpec) -> dg.AssetChecksDefinition:
             passed=outcome.success,
             severity=dg.AssetCheckSeverity.ERROR,
             description=None if outcome.success else
-            f"{len(outcome.failures)} of {outcome.evaluated} expectations failed on {spec.relation}; "
-            f"fix the data (or the suite {spec.path.name}) and re-run.",
+            f"{len(outcome.failures)} of {outcome.evaluated} expectations failed on {spec.relation} "
+            f"({outcome.scope.reason}); fix the data (or the suite {spec.path.name}) and re-run.",
             metadata={
                 "rows_validated": outcome.rows,
                 "scope": outcome.scope.reason,
