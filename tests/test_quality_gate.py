@@ -21,19 +21,22 @@ HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
 def test_failing_expectation_on_staged_data_blocks_the_marts(tmp_path, handmade_warehouse):
     warehouse = tmp_path / "cx.duckdb"
     shutil.copy(handmade_warehouse, warehouse)
+    insert_contact = """
+        insert into raw.contacts (contact_id, customer_id, channel, queue, contact_reason, created_at,
+                                  queue_entered_at, first_replied_at, is_abandoned, status,
+                                  _load_id, _source_file, _source_row, _loaded_at)
+        values (?, 'u1', 'phone', 'pl_support', 'billing', '2026-03-10 10:00:00+00', ?, ?, false, 'closed', ?,
+                'manual', 1, now())
+    """
+    # A good contact first, so that the suite passes once after a recorded build.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(insert_contact, ["c_good", "2026-03-10 10:00:00+00", "2026-03-10 10:01:00+00", 998])
+    assert run_pipeline(HANDMADE, warehouse, report=False).success
     with duckdb.connect(str(warehouse)) as con:
         nps_before = con.execute("select sum(responses) from marts.mart_nps_daily").fetchall()
         # A row the contract would quarantine, written straight into raw (a contract gap):
         # answered a day before it was created.
-        con.execute(
-            """
-            insert into raw.contacts (contact_id, customer_id, channel, queue, contact_reason, created_at,
-                                      queue_entered_at, first_replied_at, is_abandoned, status,
-                                      _load_id, _source_file, _source_row, _loaded_at)
-            values ('c_bad', 'u1', 'phone', 'pl_support', 'billing', '2026-03-10 10:00:00+00',
-                    '2026-03-09 10:00:00+00', '2026-03-09 10:01:00+00', false, 'closed', 999, 'manual', 1, now())
-            """
-        )
+        con.execute(insert_contact, ["c_bad", "2026-03-09 10:00:00+00", "2026-03-09 10:01:00+00", 999])
     result = run_pipeline(HANDMADE, warehouse, report=False)
 
     assert not result.success
@@ -41,19 +44,21 @@ def test_failing_expectation_on_staged_data_blocks_the_marts(tmp_path, handmade_
     [evaluation] = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
                     and e.event_specific_data.asset_check_key.name == "gx_stg_contacts"]
     assert "(rows of the contact_ids loaded after raw load " in evaluation.description  # says what was validated
-    assert evaluation.metadata["rows_validated"].value == 1
+    assert evaluation.metadata["rows_validated"].value == 2  # c_good (checked once more) and c_bad
     built = materialized_keys(result)
     assert "staging/stg_cx__contacts" in built
     assert not {key for key in built if key.startswith(("intermediate/", "marts/"))}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select sum(responses) from marts.mart_nps_daily").fetchall() == nps_before
         assert con.execute("select count(*) from marts.fct_contacts where contact_id = 'c_bad'").fetchall() == [(0,)]
-        # The suite passed when the copy was built, so it checked only the contact loaded since, and failed on it.
-        [(scope, rows, success)] = con.execute(
+        # The copy's build and c_good's run checked the whole table (no build was recorded before the
+        # first); this run only the contacts loaded since the first build, and failed on them.
+        first, good, bad = con.execute(
             f"select scope, rows_validated, success from {LEDGER_TABLE} where suite = 'stg_contacts' "
-            "order by validation_id desc limit 1"
+            "order by validation_id"
         ).fetchall()
-        assert scope.startswith("rows of the contact_ids loaded after raw load ") and (rows, success) == (1, False)
+        assert first[0].startswith("the whole table") and good[0].startswith("the whole table") and good[2]
+        assert bad[0].startswith("rows of the contact_ids loaded after raw load ") and bad[1:] == (2, False)
 
 
 @pytest.fixture

@@ -70,41 +70,70 @@ def _check(con, spec: SuiteSpec, full_refresh: bool = False):
     return outcome
 
 
+def _run(con, spec: SuiteSpec, load_id: int, rows: list, full_refresh: bool = False):
+    """One pipeline run: load, stage, check the staged table, then record the dbt build."""
+    _load(con, load_id, rows)
+    outcome = _check(con, spec, full_refresh)
+    if outcome.success:
+        _build(con, load_id, "full_refresh" if load_id == 1 else "incremental", load_id)
+    return outcome
+
+
 def test_after_a_pass_only_rows_loaded_since_are_checked_and_their_faults_still_fail(tmp_path, warehouse):
     spec = _spec(tmp_path)
-    _load(warehouse, 1, [("c1", 5, "chat"), ("c2", 7, "phone")])
-    first = _check(warehouse, spec)
-    assert first.success and first.rows == 2 and first.scope.is_whole_table
-    assert "no validation is recorded" in first.scope.reason
+    first = _run(warehouse, spec, 1, [("c1", 5, "chat"), ("c2", 7, "phone")])
+    assert first.success and first.rows == 2
+    assert first.scope.reason == "the whole table: no validation is recorded in this warehouse yet"
+    second = _run(warehouse, spec, 2, [("c3", 1, "chat")])
+    assert second.success and second.rows == 3
+    assert second.scope.reason == "the whole table: it last passed before any dbt build was recorded"
 
-    # Behind the ledger's back, an old row goes bad: no load names it, so the next check cannot see it.
+    # Behind the ledger's back, a row of load 1 goes bad: no later load names it, so no check sees it.
     warehouse.execute("update staging.toy set talk_seconds = -1 where contact_id = 'c2'")
-    # Load 2: a bad new row, and a new row whose key collides with an old one.
-    _load(warehouse, 2, [("c3", -4, "chat"), ("c1", 3, None)])
-    second = _check(warehouse, spec)
-    assert not second.success
-    assert second.scope.reason == "rows of the contact_ids loaded after raw load 1"
-    assert second.rows == 3  # c3, and both rows of c1: the collision is among the changed keys
-    failed = {f["expectation"]: f for f in second.failures}
+    # Load 3: a bad new row, and a new row whose key collides with an old one.
+    third = _run(warehouse, spec, 3, [("c4", -4, "chat"), ("c1", 3, None)])
+    assert not third.success
+    # The loads after build 1: those of the run the suite last passed in (2) are checked once more.
+    assert third.scope.reason == "rows of the contact_ids loaded after raw load 1"
+    assert third.rows == 4  # c3, c4, and both rows of c1: the collision is among the changed keys
+    failed = {f["expectation"]: f for f in third.failures}
     assert sorted(failed) == ["expect_column_values_to_be_between", "expect_column_values_to_be_unique",
                               "expect_table_row_count_to_equal"]
     assert (failed["expect_column_values_to_be_between"]["unexpected_count"],
             failed["expect_column_values_to_be_between"]["examples"]) == (1, [-4])  # not c2's -1
     assert failed["expect_column_values_to_be_unique"]["unexpected_count"] == 2
-    # Whole-table expectations still see the whole table: 4 staged rows, 3 raw keys.
-    assert failed["expect_table_row_count_to_equal"]["observed"] == 4
+    # Whole-table expectations still see the whole table: 5 staged rows, 4 raw keys.
+    assert failed["expect_table_row_count_to_equal"]["observed"] == 5
 
-    # The failure is recorded, so the next check starts again from the last pass (load 1).
+    # The failure is recorded and nothing was built: the next check starts again from the last pass.
     warehouse.execute("delete from staging.toy where contact_id = 'c1' and talk_seconds = 3")
-    warehouse.execute("update staging.toy set talk_seconds = 4 where contact_id = 'c3'")
-    third = _check(warehouse, spec)
-    assert third.success and third.scope.reason == "rows of the contact_ids loaded after raw load 1"
-    assert _check(warehouse, spec).scope.reason == "rows of the contact_ids loaded after raw load 2"
+    warehouse.execute("update staging.toy set talk_seconds = 4 where contact_id = 'c4'")
+    fourth = _run(warehouse, spec, 4, [("c5", 2, "chat")])
+    assert fourth.success and fourth.scope.reason == "rows of the contact_ids loaded after raw load 1"
+    assert _run(warehouse, spec, 5, []).scope.reason == "rows of the contact_ids loaded after raw load 2"
 
     # A full refresh validates everything again, and finds the old bad row.
     whole = _check(warehouse, spec, full_refresh=True)
     assert whole.scope.reason == "the whole table: a full refresh was asked for"
     assert [f["examples"] for f in whole.failures] == [[-1]]
+
+
+def test_a_check_run_before_its_loads_are_staged_leaves_them_to_the_next_check(tmp_path, warehouse):
+    """Loads the staged table did not hold yet when the suite passed are checked the next time."""
+    spec = _spec(tmp_path)
+    _run(warehouse, spec, 1, [("c1", 5, "chat")])
+    _run(warehouse, spec, 2, [("c2", 5, "chat")])
+    # Load 3, a new version of c1, arrives in raw; the check is run on its own before dbt stages it.
+    warehouse.execute("insert into raw.contacts (contact_id, _load_id, _source_file, _source_row, _loaded_at) "
+                      "values ('c1', 3, 'test.csv', 1, now())")
+    alone = _check(warehouse, spec)
+    assert alone.success and alone.scope.reason == "rows of the contact_ids loaded after raw load 1"
+    warehouse.execute("update staging.toy set talk_seconds = -7 where contact_id = 'c1'")  # now staged, and bad
+    _build(warehouse, 3, "incremental", 3)
+    later = _check(warehouse, spec)
+    assert later.scope.reason == "rows of the contact_ids loaded after raw load 2"
+    assert [f["examples"] for f in later.failures] == [[-7]]
+    assert [f["examples"] for f in later.failures] == [[-7]]
 
 
 def test_a_changed_suite_or_dbt_project_validates_the_whole_table(tmp_path, warehouse):
@@ -165,13 +194,12 @@ def test_only_row_level_expectations_and_uniqueness_of_the_key_are_decided_on_ch
 
 def test_the_ledger_records_every_validation(tmp_path, warehouse):
     spec = _spec(tmp_path)
-    _load(warehouse, 1, [("c1", -5, "chat")])
-    _check(warehouse, spec)
-    _load(warehouse, 2, [("c2", 5, "chat")])
-    _check(warehouse, spec)
-    rows = warehouse.execute(f"select validation_id, suite, relation, through_load_id, rows_validated, success, scope "
-                             f"from {LEDGER_TABLE} order by validation_id").fetchall()
+    _run(warehouse, spec, 1, [("c1", -5, "chat")])
+    _build(warehouse, 1, "full_refresh", 1)
+    _run(warehouse, spec, 2, [("c2", 5, "chat")])
+    rows = warehouse.execute(f"select validation_id, suite, relation, build_id, through_load_id, rows_validated, "
+                             f"success, scope from {LEDGER_TABLE} order by validation_id").fetchall()
     assert rows == [
-        (1, "toy", "staging.toy", 1, 1, False, "the whole table: no validation is recorded in this warehouse yet"),
-        (2, "toy", "staging.toy", 2, 2, False, "the whole table: the suite has not passed on this warehouse yet"),
+        (1, "toy", "staging.toy", 0, -1, 1, False, "the whole table: no validation is recorded in this warehouse yet"),
+        (2, "toy", "staging.toy", 1, 1, 2, False, "the whole table: the suite has not passed on this warehouse yet"),
     ]

@@ -11,7 +11,9 @@ sums, `mostly`) still read the whole table.
 A suite opts in with `meta.changed_keys` (expectations/README.md). The ledger
 `raw._gx_validations` records each validation; a suite validates only changed rows when it last
 passed with the same suite and the same dbt project, and the rows changed since then are known:
-- `"since": "load"` (staging): the keys of raw rows loaded after the load the suite last saw;
+- `"since": "load"` (staging): the keys of raw rows loaded after the last build recorded before
+  the suite last passed. The staging tables held at least those loads then; the loads of the
+  run itself may not have been staged yet (a check run on its own), so they are checked again;
 - `"since": "build"` (marts): the keys the last dbt build recomputed (its `int_changes_*`
   model), when the suite passed on the build before it and that build was incremental.
 Anything else (first run, a failed or skipped validation in between, a full refresh, a changed
@@ -28,7 +30,6 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from dagster_cx.build_state import latest_load_id
 from dagster_cx.ingest.loader import BUILD_LOG_TABLE, RAW_SCHEMA
 
 if TYPE_CHECKING:
@@ -112,9 +113,8 @@ def decide_scope(
     """The rows this validation must read, from the ledger and the build log."""
     build = con.execute(f"select build_id, mode, changes_through_load_id from {BUILD_LOG_TABLE} "
                         "order by build_id desc limit 1").fetchall()
-    build_id, build_mode, build_through = build[0] if build else (0, None, -1)
+    build_id, build_mode, through = build[0] if build else (0, None, -1)
     keys = spec.changed_keys
-    through = latest_load_id(con) if keys is None or keys.since == "load" else build_through
 
     def whole(reason: str) -> Scope:
         return Scope(reason=f"the whole table: {reason}", build_id=build_id, through_load_id=through)
@@ -138,8 +138,10 @@ def decide_scope(
     if last_project != project_fingerprint:
         return whole("the dbt project changed since the suite last passed")
     if keys.since == "load":
+        if last_through < 0:
+            return whole("it last passed before any dbt build was recorded")
         if last_through > through:
-            return whole(f"it last passed at raw load {last_through}, after this warehouse's latest ({through})")
+            return whole(f"it last passed at raw load {last_through}, after the last build's ({through})")
         return Scope(
             reason=f"rows of the {keys.column}s loaded after raw load {last_through}", build_id=build_id,
             through_load_id=through, changed_keys_sql=keys.sql.format(after_load_id=int(last_through)),
