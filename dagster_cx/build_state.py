@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_cx.contract import ENTITIES
-from dagster_cx.ingest.loader import BUILD_LOG_TABLE, FILE_LOADS_TABLE, RAW_SCHEMA
+from dagster_cx.ingest.loader import BUILD_LOG_TABLE, FILE_LOADS_TABLE, RAW_SCHEMA, STAGING_LOG_TABLE
 
 # What decides the marts' contents: the SQL, its macros, the seeded config and the vars.
 FINGERPRINTED = ("models", "macros", "seeds", "dbt_project.yml")
@@ -108,6 +108,30 @@ def record_build(
         [plan.latest_load_id, plan.mode, plan.fingerprint, plan.rebuild_from, plan.rebuild_to,
          started_at, finished_at, dagster_run_id],
     )
+
+
+def record_staging_build(
+    con: duckdb.DuckDBPyConnection, plan: BuildPlan, finished_at: datetime, dagster_run_id: str | None = None,
+) -> None:
+    """Log a successful staging step: the staging tables now hold every raw load up to
+    `plan.latest_load_id`. The build log cannot say so: it is written after the marts, and the
+    checks on staged data run before them."""
+    con.execute(
+        f"""
+        insert into {STAGING_LOG_TABLE}
+        select coalesce((select max(staging_build_id) from {STAGING_LOG_TABLE}), 0) + 1, ?, ?, ?, ?
+        """,
+        [plan.latest_load_id, plan.mode, finished_at, dagster_run_id],
+    )
+
+
+def staged_through_load_id(con: duckdb.DuckDBPyConnection) -> int:
+    """The newest raw load the staging tables are known to hold (-1 before any build): from the
+    staging log, or from the build log of a warehouse built before the staging log existed."""
+    return con.execute(
+        f"select greatest((select max(staged_through_load_id) from {STAGING_LOG_TABLE}), "
+        f"(select max(changes_through_load_id) from {BUILD_LOG_TABLE}), -1)"
+    ).fetchall()[0][0]
 
 
 def latest_load_id(con: duckdb.DuckDBPyConnection) -> int:

@@ -43,22 +43,23 @@ def test_failing_expectation_on_staged_data_blocks_the_marts(tmp_path, handmade_
     assert "staging/stg_cx__contacts:gx_stg_contacts" in failed_checks(result)
     [evaluation] = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
                     and e.event_specific_data.asset_check_key.name == "gx_stg_contacts"]
-    assert "(rows of the contact_ids loaded after raw load " in evaluation.description  # says what was validated
-    assert evaluation.metadata["rows_validated"].value == 2  # c_good (checked once more) and c_bad
+    assert "(rows of the contact_ids loaded after raw load 998)" in evaluation.description  # says what was validated
+    assert evaluation.metadata["rows_validated"].value == 1  # c_bad: c_good passed when it was staged
     built = materialized_keys(result)
     assert "staging/stg_cx__contacts" in built
     assert not {key for key in built if key.startswith(("intermediate/", "marts/"))}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select sum(responses) from marts.mart_nps_daily").fetchall() == nps_before
         assert con.execute("select count(*) from marts.fct_contacts where contact_id = 'c_bad'").fetchall() == [(0,)]
-        # The copy's build and c_good's run checked the whole table (no build was recorded before the
-        # first); this run only the contacts loaded since the first build, and failed on them.
+        # The copy's build checked the whole table; each run after it only the contacts loaded since
+        # the staging step before its last pass: c_good's run passed on c_good, this one failed on c_bad.
         first, good, bad = con.execute(
             f"select scope, rows_validated, success from {LEDGER_TABLE} where suite = 'stg_contacts' "
             "order by validation_id"
         ).fetchall()
-        assert first[0].startswith("the whole table") and good[0].startswith("the whole table") and good[2]
-        assert bad[0].startswith("rows of the contact_ids loaded after raw load ") and bad[1:] == (2, False)
+        assert first[0].startswith("the whole table") and first[2]
+        assert good[0].startswith("rows of the contact_ids loaded after raw load ") and good[1:] == (1, True)
+        assert bad == ("rows of the contact_ids loaded after raw load 998", 1, False)
 
 
 @pytest.fixture

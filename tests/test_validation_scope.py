@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_cx.build_state import BuildPlan, record_staging_build
 from dagster_cx.contract import ENTITIES
 from dagster_cx.ingest.loader import BUILD_LOG_TABLE, ensure_raw_schema
 from dagster_cx.quality.gx_suites import SuiteSpec, check_suite
@@ -70,9 +71,17 @@ def _check(con, spec: SuiteSpec, full_refresh: bool = False):
     return outcome
 
 
-def _run(con, spec: SuiteSpec, load_id: int, rows: list, full_refresh: bool = False):
-    """One pipeline run: load, stage, check the staged table, then record the dbt build."""
+def _stage(con, through: int) -> None:
+    """Record a successful staging step, as dbt_staging does before the checks on staged data."""
+    record_staging_build(con, BuildPlan("incremental", "test", through, PROJECT), datetime.now(UTC))
+
+
+def _run(con, spec: SuiteSpec, load_id: int, rows: list, full_refresh: bool = False, staging_log: bool = True):
+    """One pipeline run: load, stage, check the staged table, then record the dbt build.
+    Without `staging_log`, a warehouse built before the staging log existed."""
     _load(con, load_id, rows)
+    if staging_log:
+        _stage(con, load_id)
     outcome = _check(con, spec, full_refresh)
     if outcome.success:
         _build(con, load_id, "full_refresh" if load_id == 1 else "incremental", load_id)
@@ -85,17 +94,17 @@ def test_after_a_pass_only_rows_loaded_since_are_checked_and_their_faults_still_
     assert first.success and first.rows == 2
     assert first.scope.reason == "the whole table: no validation is recorded in this warehouse yet"
     second = _run(warehouse, spec, 2, [("c3", 1, "chat")])
-    assert second.success and second.rows == 3
-    assert second.scope.reason == "the whole table: it last passed before any dbt build was recorded"
+    # The first check ran after load 1 was staged: the second reads only what load 2 brought.
+    assert second.success and second.rows == 1
+    assert second.scope.reason == "rows of the contact_ids loaded after raw load 1"
 
     # Behind the ledger's back, a row of load 1 goes bad: no later load names it, so no check sees it.
     warehouse.execute("update staging.toy set talk_seconds = -1 where contact_id = 'c2'")
     # Load 3: a bad new row, and a new row whose key collides with an old one.
     third = _run(warehouse, spec, 3, [("c4", -4, "chat"), ("c1", 3, None)])
     assert not third.success
-    # The loads after build 1: those of the run the suite last passed in (2) are checked once more.
-    assert third.scope.reason == "rows of the contact_ids loaded after raw load 1"
-    assert third.rows == 4  # c3, c4, and both rows of c1: the collision is among the changed keys
+    assert third.scope.reason == "rows of the contact_ids loaded after raw load 2"
+    assert third.rows == 3  # c4, and both rows of c1: the collision is among the changed keys
     failed = {f["expectation"]: f for f in third.failures}
     assert sorted(failed) == ["expect_column_values_to_be_between", "expect_column_values_to_be_unique",
                               "expect_table_row_count_to_equal"]
@@ -109,8 +118,9 @@ def test_after_a_pass_only_rows_loaded_since_are_checked_and_their_faults_still_
     warehouse.execute("delete from staging.toy where contact_id = 'c1' and talk_seconds = 3")
     warehouse.execute("update staging.toy set talk_seconds = 4 where contact_id = 'c4'")
     fourth = _run(warehouse, spec, 4, [("c5", 2, "chat")])
-    assert fourth.success and fourth.scope.reason == "rows of the contact_ids loaded after raw load 1"
-    assert _run(warehouse, spec, 5, []).scope.reason == "rows of the contact_ids loaded after raw load 2"
+    assert fourth.success and fourth.scope.reason == "rows of the contact_ids loaded after raw load 2"
+    assert fourth.rows == 3  # load 3's rows, never passed, are checked again with load 4's
+    assert _run(warehouse, spec, 5, []).scope.reason == "rows of the contact_ids loaded after raw load 4"
 
     # A full refresh validates everything again, and finds the old bad row.
     whole = _check(warehouse, spec, full_refresh=True)
@@ -127,13 +137,30 @@ def test_a_check_run_before_its_loads_are_staged_leaves_them_to_the_next_check(t
     warehouse.execute("insert into raw.contacts (contact_id, _load_id, _source_file, _source_row, _loaded_at) "
                       "values ('c1', 3, 'test.csv', 1, now())")
     alone = _check(warehouse, spec)
-    assert alone.success and alone.scope.reason == "rows of the contact_ids loaded after raw load 1"
+    assert alone.success and alone.scope.reason == "rows of the contact_ids loaded after raw load 2"
+    assert alone.scope.through_load_id == 2  # what was staged, not what raw holds
     warehouse.execute("update staging.toy set talk_seconds = -7 where contact_id = 'c1'")  # now staged, and bad
-    _build(warehouse, 3, "incremental", 3)
+    _stage(warehouse, 3)
     later = _check(warehouse, spec)
     assert later.scope.reason == "rows of the contact_ids loaded after raw load 2"
     assert [f["examples"] for f in later.failures] == [[-7]]
-    assert [f["examples"] for f in later.failures] == [[-7]]
+
+
+def test_a_warehouse_without_a_staging_log_validates_through_the_last_recorded_build(tmp_path, warehouse):
+    """A warehouse from before the staging log: the loads of the last recorded build were staged."""
+    spec = _spec(tmp_path)
+    first = _run(warehouse, spec, 1, [("c1", 5, "chat")], staging_log=False)
+    assert first.scope.is_whole_table and first.scope.through_load_id == -1
+    second = _run(warehouse, spec, 2, [("c2", 5, "chat")], staging_log=False)
+    assert second.scope.reason == "the whole table: it last passed before any staging build was recorded"
+    third = _run(warehouse, spec, 3, [("c3", -1, "chat")], staging_log=False)
+    assert third.scope.reason == "rows of the contact_ids loaded after raw load 1"
+    assert third.rows == 2 and [f["examples"] for f in third.failures] == [[-1]]
+    # The first staging step logged takes over: the next check starts from what it staged.
+    warehouse.execute("update staging.toy set talk_seconds = 1 where contact_id = 'c3'")
+    fourth = _run(warehouse, spec, 4, [("c4", 5, "chat")])
+    assert fourth.success and fourth.scope.reason == "rows of the contact_ids loaded after raw load 1"
+    assert _run(warehouse, spec, 5, [("c5", 5, "chat")]).scope.reason == "rows of the contact_ids loaded after raw load 4"
 
 
 def test_a_changed_suite_or_dbt_project_validates_the_whole_table(tmp_path, warehouse):
@@ -200,6 +227,6 @@ def test_the_ledger_records_every_validation(tmp_path, warehouse):
     rows = warehouse.execute(f"select validation_id, suite, relation, build_id, through_load_id, rows_validated, "
                              f"success, scope from {LEDGER_TABLE} order by validation_id").fetchall()
     assert rows == [
-        (1, "toy", "staging.toy", 0, -1, 1, False, "the whole table: no validation is recorded in this warehouse yet"),
-        (2, "toy", "staging.toy", 1, 1, 2, False, "the whole table: the suite has not passed on this warehouse yet"),
+        (1, "toy", "staging.toy", 0, 1, 1, False, "the whole table: no validation is recorded in this warehouse yet"),
+        (2, "toy", "staging.toy", 1, 2, 2, False, "the whole table: the suite has not passed on this warehouse yet"),
     ]

@@ -19,7 +19,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_cx import settings
-from dagster_cx.build_state import BuildPlan, plan_build, project_fingerprint, record_build
+from dagster_cx.build_state import BuildPlan, plan_build, project_fingerprint, record_build, record_staging_build
 from dagster_cx.contract import ENTITIES
 from dagster_cx.defs.dbt_project import dbt_project, ensure_manifest
 from dagster_cx.defs.ingest import WRITER_POOL
@@ -73,6 +73,9 @@ def dbt_staging(
             import_in_background()  # the checks on staging run next
         ensure_manifest()  # this warehouse's parse state, so dbt parses partially
         yield from dbt.cli([*BUILD_ARGS, *plan.dbt_args], context=context).stream()
+        if not context.is_subset:  # a subset leaves some staging tables behind these loads
+            with warehouse.connect() as con:
+                record_staging_build(con, plan, datetime.now(UTC), context.run_id)
 
 
 @dbt_assets(

@@ -25,6 +25,9 @@ FILE_LOADS_TABLE = f"{RAW_SCHEMA}._file_loads"
 QUARANTINE_TABLE = f"{RAW_SCHEMA}.quarantine"
 # Written by dagster_cx.build_state after each successful dbt build; read by the int_changes_* models.
 BUILD_LOG_TABLE = f"{RAW_SCHEMA}._dbt_builds"
+# Written after each successful dbt staging step: the raw loads the staging tables hold, which the
+# GX suites on staged data validate through (dagster_cx.quality.validation_scope).
+STAGING_LOG_TABLE = f"{RAW_SCHEMA}._dbt_staging_builds"
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
 LINEAGE_COLUMNS = (
     ("_load_id", "bigint"),
@@ -121,6 +124,17 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, entities: tuple[Entity, ..
             rebuild_from date,
             rebuild_to date,
             started_at timestamptz not null,
+            finished_at timestamptz not null,
+            dagster_run_id varchar
+        )
+        """
+    )
+    con.execute(
+        f"""
+        create table if not exists {STAGING_LOG_TABLE} (
+            staging_build_id bigint primary key,
+            staged_through_load_id bigint not null,
+            mode varchar not null,
             finished_at timestamptz not null,
             dagster_run_id varchar
         )

@@ -11,9 +11,10 @@ sums, `mostly`) still read the whole table.
 A suite opts in with `meta.changed_keys` (expectations/README.md). The ledger
 `raw._gx_validations` records each validation; a suite validates only changed rows when it last
 passed with the same suite and the same dbt project, and the rows changed since then are known:
-- `"since": "load"` (staging): the keys of raw rows loaded after the last build recorded before
-  the suite last passed. The staging tables held at least those loads then; the loads of the
-  run itself may not have been staged yet (a check run on its own), so they are checked again;
+- `"since": "load"` (staging): the keys of raw rows loaded after the last load the staging
+  tables held when the suite last passed (`raw._dbt_staging_builds`, written after each staging
+  step). A check run on its own may see raw loads dbt has not staged yet: they are after that
+  load, so the next check reads them;
 - `"since": "build"` (marts): the keys the last dbt build recomputed (its `int_changes_*`
   model), when the suite passed on the build before it and that build was incremental.
 Anything else (first run, a failed or skipped validation in between, a full refresh, a changed
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from dagster_cx.build_state import staged_through_load_id
 from dagster_cx.ingest.loader import BUILD_LOG_TABLE, RAW_SCHEMA
 
 if TYPE_CHECKING:
@@ -115,6 +117,8 @@ def decide_scope(
                         "order by build_id desc limit 1").fetchall()
     build_id, build_mode, through = build[0] if build else (0, None, -1)
     keys = spec.changed_keys
+    if keys is not None and keys.since == "load":
+        through = staged_through_load_id(con)
 
     def whole(reason: str) -> Scope:
         return Scope(reason=f"the whole table: {reason}", build_id=build_id, through_load_id=through)
@@ -139,9 +143,9 @@ def decide_scope(
         return whole("the dbt project changed since the suite last passed")
     if keys.since == "load":
         if last_through < 0:
-            return whole("it last passed before any dbt build was recorded")
+            return whole("it last passed before any staging build was recorded")
         if last_through > through:
-            return whole(f"it last passed at raw load {last_through}, after the last build's ({through})")
+            return whole(f"it last passed at raw load {last_through}, after the last staged one ({through})")
         return Scope(
             reason=f"rows of the {keys.column}s loaded after raw load {last_through}", build_id=build_id,
             through_load_id=through, changed_keys_sql=keys.sql.format(after_load_id=int(last_through)),
