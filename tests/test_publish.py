@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from dagster_cx.analysis.driver_mart import COLUMN_DESCRIPTIONS
+from dagster_cx.publish import snapshot
 from dagster_cx.publish.snapshot import mask_personal_data_sql, parquet_dir_for, publish
 from tests.pipeline import failed_checks, materialized_keys, published_path_for, run_pipeline
 
@@ -178,3 +179,103 @@ def test_bi_tools_open_the_snapshot_read_only_through_sqlalchemy(handmade_wareho
         with pytest.raises(sa.exc.DBAPIError):
             connection.execute(sa.text("create table marts.scratch as select 1"))
     engine.dispose()
+
+
+def _tables_of(database: Path) -> dict[str, list[tuple]]:
+    """Every published table's rows (sorted) and the snapshot's column descriptions."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        names = [r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()]
+        tables = {name: sorted(con.execute(f"select * from marts.{name}").fetchall(), key=repr) for name in names}
+        tables["(comments)"] = sorted(con.execute(
+            "select table_name, column_name, data_type, comment from duckdb_columns() where schema_name = 'marts'"
+        ).fetchall(), key=repr)
+    return tables
+
+
+def _change_the_marts(warehouse: Path) -> None:
+    """What a build does to the marts: facts updated, removed and added by key, a table dropped."""
+    with duckdb.connect(str(warehouse)) as con:
+        contacts = [r[0] for r in con.execute("select contact_id from marts.fct_contacts order by 1 limit 2").fetchall()]
+        con.execute("update marts.fct_contacts set talk_seconds = 4321 where contact_id = ?", [contacts[0]])
+        con.execute("delete from marts.fct_contacts where contact_id = ?", [contacts[1]])
+        con.execute("insert into marts.fct_contacts select * replace ('c_new' as contact_id) from marts.fct_contacts "
+                    "where contact_id = ?", [contacts[0]])
+        # A comment that gains an e-mail address: the published row must be masked, as in a new file.
+        con.execute("update marts.fct_survey_responses set comment_text = 'write me: ann@example.com' "
+                    "where response_id = (select min(response_id) from marts.fct_survey_responses)")
+        con.execute("drop table marts.mart_scorecard")
+        con.execute("create table marts.mart_new as select 1 as n")
+
+
+def test_an_updated_snapshot_equals_a_new_one_and_links_unchanged_parquet(tmp_path, handmade_warehouse):
+    warehouse = tmp_path / "cx.duckdb"
+    shutil.copy(handmade_warehouse, warehouse)
+    published = tmp_path / "published" / "cx.duckdb"
+    first = publish(warehouse, published, "first")
+    assert (first.mode, first.reason) == ("new file", "no snapshot was published yet")
+    previous_parquet = (parquet_dir_for(published) / "current").resolve()
+    _change_the_marts(warehouse)
+
+    updated = publish(warehouse, published, "second")
+    assert (updated.mode, updated.reason) == ("updated", "the published snapshot was updated by key")
+    assert updated.replaced_keys == {"fct_contacts": 3, "fct_survey_responses": 1, "fct_contact_sla_policies": 0}
+    fresh = publish(warehouse, tmp_path / "fresh" / "cx.duckdb", "fresh")
+    assert fresh.mode == "new file"
+    assert _tables_of(published) == _tables_of(fresh.database)
+    assert "mart_scorecard" not in updated.row_counts and updated.row_counts["mart_new"] == 1
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select count(*) from marts.fct_survey_responses where comment_text like '%[email]%'"
+                           ).fetchall() == [(1,)]
+
+    # Parquet: the unchanged fact is the previous snapshot's file, linked; the changed ones are new.
+    current = (parquet_dir_for(published) / "current").resolve()
+    assert current != previous_parquet
+    assert {p.stem for p in current.glob("*.parquet")} == set(updated.row_counts)
+    def same_file(name: str) -> bool:
+        return (current / name).stat().st_ino == (previous_parquet / name).stat().st_ino
+    assert same_file("fct_contact_sla_policies.parquet")
+    assert not same_file("fct_contacts.parquet") and not same_file("mart_nps_daily.parquet")
+    for name, rows in updated.row_counts.items():
+        assert len(pd.read_parquet(current / f"{name}.parquet")) == rows
+
+
+def test_a_snapshot_is_written_anew_when_it_cannot_be_updated(tmp_path, handmade_warehouse, monkeypatch):
+    warehouse = tmp_path / "cx.duckdb"
+    shutil.copy(handmade_warehouse, warehouse)
+    published = tmp_path / "published" / "cx.duckdb"
+    publish(warehouse, published, "first")
+    assert publish(warehouse, published, "asked", reuse_previous=False).reason == "a new file was asked for"
+
+    # The Parquet folder was not switched to the published file's (a publish stopped between the two).
+    current = parquet_dir_for(published) / "current"
+    older = sorted((parquet_dir_for(published) / "snapshots").iterdir())[0]
+    current.unlink()
+    current.symlink_to(older.relative_to(current.parent), target_is_directory=True)
+    result = publish(warehouse, published, "mismatch")
+    assert (result.mode, result.reason) == ("new file", "the current Parquet folder is not the published snapshot's")
+
+    monkeypatch.setattr(snapshot, "MAX_FREE_BLOCK_SHARE", -1.0)
+    result = publish(warehouse, published, "bloated")
+    assert result.mode == "new file" and result.reason.endswith("of the published file's blocks are free (rows replaced before)")
+    monkeypatch.undo()
+    assert publish(warehouse, published, "again").mode == "updated"
+
+
+def test_an_update_that_loses_count_of_rows_publishes_nothing(tmp_path, handmade_warehouse, monkeypatch):
+    warehouse = tmp_path / "cx.duckdb"
+    shutil.copy(handmade_warehouse, warehouse)
+    published = tmp_path / "published" / "cx.duckdb"
+    publish(warehouse, published, "good")
+    good = _snapshot(published)
+    replace = snapshot._replace_changed_keys
+
+    def replace_and_duplicate(con, table, select, keys):  # a defect: every row of one key twice
+        changed = replace(con, table, select, keys)
+        con.execute(f"insert into marts.{table} select * from marts.{table} limit 1")
+        return changed
+
+    monkeypatch.setattr(snapshot, "_replace_changed_keys", replace_and_duplicate)
+    with pytest.raises(RuntimeError, match="nothing was published and the last snapshot stays. Run a full refresh"):
+        publish(warehouse, published, "broken")
+    assert _snapshot(published) == good
+    assert not list(published.parent.glob(".*.tmp"))

@@ -7,7 +7,7 @@ import dagster as dg
 from dagster_cx.defs.dbt import dbt_marts
 from dagster_cx.defs.drivers import mart_driver_importance
 from dagster_cx.defs.quality import gx_checks
-from dagster_cx.defs.resources import PublishedCopyResource, WarehouseResource
+from dagster_cx.defs.resources import BuildOptionsResource, PublishedCopyResource, WarehouseResource
 from dagster_cx.publish.snapshot import PUBLISHED_SCHEMA, publish
 
 GROUP = "publish"
@@ -40,10 +40,12 @@ def _unpassed_checks(context: dg.AssetExecutionContext) -> list[str]:
     kinds={"duckdb", "parquet"},
     deps=PUBLISHED_ASSETS,
     description="Read-only DuckDB snapshot (CX_PUBLISHED) and Parquet copies of every mart and dimension, "
-    "swapped in atomically; no raw tables, no quarantine, no names or e-mails, masked comments.",
+    "swapped in atomically; no raw tables, no quarantine, no names or e-mails, masked comments. The large facts "
+    "are updated by key from the previous snapshot; a full refresh writes a new file.",
 )
 def bi_snapshot(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, published_copy: PublishedCopyResource
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, published_copy: PublishedCopyResource,
+    build_options: BuildOptionsResource,
 ) -> dg.MaterializeResult:
     failed = _unpassed_checks(context)
     if failed:
@@ -51,7 +53,9 @@ def bi_snapshot(
             description="Not publishing: these checks failed on their latest run, so the last good snapshot stays: "
             + ", ".join(failed) + ". Fix the data and re-run the full build.",
         )
-    result = publish(Path(warehouse.database), published_copy.path, context.run_id)
+    result = publish(Path(warehouse.database), published_copy.path, context.run_id,
+                     reuse_previous=not build_options.full_refresh)
+    context.log.info(f"Snapshot: {result.mode} ({result.reason}); keys replaced: {result.replaced_keys or 'none'}.")
     return dg.MaterializeResult(
         metadata={
             "published_database": dg.MetadataValue.path(str(result.database)),
@@ -59,5 +63,8 @@ def bi_snapshot(
             "built_at": result.built_at.isoformat(),
             "tables": len(result.row_counts),
             "row_counts": dg.MetadataValue.json(result.row_counts),
+            "snapshot_mode": result.mode,
+            "snapshot_mode_reason": result.reason,
+            "replaced_keys": dg.MetadataValue.json(result.replaced_keys),
         }
     )
