@@ -184,7 +184,8 @@ def test_bi_tools_open_the_snapshot_read_only_through_sqlalchemy(handmade_wareho
 def _tables_of(database: Path) -> dict[str, list[tuple]]:
     """Every published table's rows (sorted) and the snapshot's column descriptions."""
     with duckdb.connect(str(database), read_only=True) as con:
-        names = [r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()]
+        names = [r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()]
         tables = {name: sorted(con.execute(f"select * from marts.{name}").fetchall(), key=repr) for name in names}
         tables["(comments)"] = sorted(con.execute(
             "select table_name, column_name, data_type, comment from duckdb_columns() where schema_name = 'marts'"
@@ -195,7 +196,8 @@ def _tables_of(database: Path) -> dict[str, list[tuple]]:
 def _change_the_marts(warehouse: Path) -> None:
     """What a build does to the marts: facts updated, removed and added by key, a table dropped."""
     with duckdb.connect(str(warehouse)) as con:
-        contacts = [r[0] for r in con.execute("select contact_id from marts.fct_contacts order by 1 limit 2").fetchall()]
+        contacts = [r[0] for r in con.execute(
+            "select contact_id from marts.fct_contacts order by 1 limit 2").fetchall()]
         con.execute("update marts.fct_contacts set talk_seconds = 4321 where contact_id = ?", [contacts[0]])
         con.execute("delete from marts.fct_contacts where contact_id = ?", [contacts[1]])
         con.execute("insert into marts.fct_contacts select * replace ('c_new' as contact_id) from marts.fct_contacts "
@@ -256,7 +258,8 @@ def test_a_snapshot_is_written_anew_when_it_cannot_be_updated(tmp_path, handmade
 
     monkeypatch.setattr(snapshot, "MAX_FREE_BLOCK_SHARE", -1.0)
     result = publish(warehouse, published, "bloated")
-    assert result.mode == "new file" and result.reason.endswith("of the published file's blocks are free (rows replaced before)")
+    assert result.mode == "new file"
+    assert result.reason.endswith("of the published file's blocks are free (rows replaced before)")
     monkeypatch.undo()
     assert publish(warehouse, published, "again").mode == "updated"
 

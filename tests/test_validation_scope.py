@@ -160,7 +160,8 @@ def test_a_warehouse_without_a_staging_log_validates_through_the_last_recorded_b
     warehouse.execute("update staging.toy set talk_seconds = 1 where contact_id = 'c3'")
     fourth = _run(warehouse, spec, 4, [("c4", 5, "chat")])
     assert fourth.success and fourth.scope.reason == "rows of the contact_ids loaded after raw load 1"
-    assert _run(warehouse, spec, 5, [("c5", 5, "chat")]).scope.reason == "rows of the contact_ids loaded after raw load 4"
+    fifth = _run(warehouse, spec, 5, [("c5", 5, "chat")])
+    assert fifth.scope.reason == "rows of the contact_ids loaded after raw load 4"
 
 
 def test_a_changed_suite_or_dbt_project_validates_the_whole_table(tmp_path, warehouse):

@@ -87,7 +87,9 @@ def publish(source: Path, published: Path, run_id: str, reuse_previous: bool = T
     parquet_root = parquet_dir_for(published)
     parquet_snapshot = parquet_root / "snapshots" / f"{built_at:%Y%m%dT%H%M%S%fZ}_{run_id[:8]}"
     parquet_snapshot.mkdir(parents=True)
-    previous_parquet, reason = _reusable_snapshot(published, parquet_root) if reuse_previous else (None, "a new file was asked for")
+    previous_parquet, reason = (
+        _reusable_snapshot(published, parquet_root) if reuse_previous else (None, "a new file was asked for")
+    )
     try:
         if previous_parquet is not None:
             shutil.copyfile(published, staging_file)
@@ -112,7 +114,8 @@ def publish(source: Path, published: Path, run_id: str, reuse_previous: bool = T
                     con.execute(f"create or replace table {PUBLISHED_SCHEMA}.{table} as {select}")
                 _copy_comments(con, table)
                 parquet_file = parquet_snapshot / f"{table}.parquet"
-                if not (replaced_keys.get(table) == 0 and _link(previous_parquet / f"{table}.parquet", parquet_file)):
+                unchanged = previous_parquet is not None and replaced_keys.get(table) == 0
+                if not (unchanged and _link(previous_parquet / parquet_file.name, parquet_file)):
                     con.execute(f"copy {PUBLISHED_SCHEMA}.{table} to {sql_literal(str(parquet_file))} (format parquet)")
                 row_counts[table] = con.execute(f"select count(*) from {PUBLISHED_SCHEMA}.{table}").fetchall()[0][0]
             _check_row_counts(con, replaced_keys, row_counts)
@@ -204,9 +207,9 @@ def _replace_changed_keys(con, table: str, select: str, keys: tuple[str, ...]) -
     )
     changed = con.execute("select count(*) from changed_keys").fetchall()[0][0]
     if changed:
-        con.execute(f"delete from {PUBLISHED_SCHEMA}.{table} where ({key_list}) in (select ({key_list}) from changed_keys)")
-        con.execute(f"insert into {PUBLISHED_SCHEMA}.{table} select * from ({select}) "
-                    f"where ({key_list}) in (select ({key_list}) from changed_keys)")
+        is_changed = f"({key_list}) in (select ({key_list}) from changed_keys)"
+        con.execute(f"delete from {PUBLISHED_SCHEMA}.{table} where {is_changed}")
+        con.execute(f"insert into {PUBLISHED_SCHEMA}.{table} select * from ({select}) where {is_changed}")
     con.execute("drop table changed_keys")
     return changed
 
@@ -223,9 +226,9 @@ def _check_row_counts(con, updated: dict[str, int], row_counts: dict[str, int]) 
             )
 
 
-def _link(previous: Path | None, new: Path) -> bool:
+def _link(previous: Path, new: Path) -> bool:
     """Hard-link an unchanged table's Parquet file from the previous snapshot; False if not possible."""
-    if previous is None or not previous.is_file():
+    if not previous.is_file():
         return False
     try:
         os.link(previous, new)
