@@ -154,8 +154,13 @@ def test_reader_never_sees_an_error_or_a_partial_snapshot_while_the_pipeline_rep
     try:
         time.sleep(1)
         instance = dg.DagsterInstance.ephemeral()
-        for _ in range(2):  # the pipeline's own publishing step
-            assert "published/bi_snapshot" in materialized_keys(_materialize_snapshot(warehouse, instance))
+        for _ in range(2):  # the pipeline's own publishing step, which updates the snapshot by key
+            result = _materialize_snapshot(warehouse, instance)
+            [metadata] = [e.event_specific_data.materialization.metadata for e in result.all_events
+                          if e.event_type_value == "ASSET_MATERIALIZATION"
+                          and e.asset_key == dg.AssetKey(["published", "bi_snapshot"])]
+            assert metadata["snapshot_mode"].value == "updated", metadata["snapshot_mode_reason"].value
+            assert metadata["replaced_keys"].value == {table: 0 for table in snapshot.DELTA_KEYS}
         for attempt in range(15):  # and many more swaps, back to back
             publish(warehouse, published, f"republish-{attempt}")
     finally:
@@ -257,6 +262,8 @@ def test_a_snapshot_is_written_anew_when_it_cannot_be_updated(tmp_path, handmade
     assert (result.mode, result.reason) == ("new file", "the current Parquet folder is not the published snapshot's")
 
     monkeypatch.setattr(snapshot, "MAX_FREE_BLOCK_SHARE", -1.0)
+    assert publish(warehouse, published, "small").mode == "updated"  # free blocks, but too few bytes to matter
+    monkeypatch.setattr(snapshot, "FREE_BYTES_WORTH_REWRITING", -1)
     result = publish(warehouse, published, "bloated")
     assert result.mode == "new file"
     assert result.reason.endswith("of the published file's blocks are free (rows replaced before)")
