@@ -14,10 +14,9 @@ from dagster_cx.sample.generator import generate
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """One benchmark run at size `sample`: full build, no-new-data run and floor (incremental: see below)."""
+    """One benchmark run at size `sample`, every phase: full build, no-new-data run, floor, incremental."""
     work, results_dir = tmp_path_factory.mktemp("bench_work"), tmp_path_factory.mktemp("bench_results")
-    code = run.main(["--size", "sample", "--work-dir", str(work), "--results-dir", str(results_dir),
-                     "--skip-incremental"])
+    code = run.main(["--size", "sample", "--work-dir", str(work), "--results-dir", str(results_dir)])
     written = sorted(results_dir.glob("sample_*.json"))
     assert len(written) == 1 and written[0].with_suffix(".md").exists()
     data = json.loads(written[0].read_text())
@@ -26,7 +25,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_every_stage_is_timed_and_measured(results: dict) -> None:
-    assert set(results["runs"]) == {"full", "no_new_data"}
+    assert set(results["runs"]) == {"full", "no_new_data", "incremental_base", "incremental"}
     for name, pipeline in results["runs"].items():
         assert pipeline["success"], (name, pipeline["problems"])
         stages = pipeline["stages"]
@@ -34,7 +33,7 @@ def test_every_stage_is_timed_and_measured(results: dict) -> None:
         # With no new data the build plan skips dbt's marts and everything after them.
         ran = ("startup", "load_definitions", "ingestion", "ingestion_checks", "dbt_staging")
         after_dbt = ("quality_checks", "dbt_marts", "driver_importance", "publish", "report")
-        for stage in ran + (after_dbt if name == "full" else ()):
+        for stage in ran + (() if name == "no_new_data" else after_dbt):
             assert stages[stage]["seconds"] > 0, (name, stage)
             assert stages[stage]["peak_rss_mib"] > 0, (name, stage)
         if name == "no_new_data":
@@ -97,3 +96,16 @@ def test_holding_back_the_last_day_splits_rows_without_loss(tmp_path: Path) -> N
     for path in (tmp_path / "base" / "contacts" / held["entities"]["contacts"]["file"],
                  tmp_path / "day" / "contacts" / held["entities"]["contacts"]["day_file"]):
         assert path.read_text(encoding="utf-8").splitlines()[0].endswith(",priority"), path
+
+
+def test_the_incremental_run_loads_the_last_day_and_equals_the_full_build(results: dict) -> None:
+    """The incremental phase: the base build, then a run that loads only the held-back day's files,
+    whose headline marts equal the full build's and whose published copy, updated by key, holds them."""
+    added = results["holdback"]["added_files"]
+    loaded = results["runs"]["incremental"]["ingested"]
+    assert len(added) == 5
+    assert sum(entity["files_loaded"] for entity in loaded.values()) == len(added)
+    assert results["incremental_equals_full"] is True
+    assert results["incremental_published_equals_its_marts"] is True
+    assert 0 < results["ratios"]["incremental_share_of_full"]
+    assert results["ok"]
