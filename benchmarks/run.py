@@ -290,22 +290,18 @@ def published_holds_marts(published: Path, warehouse: Path) -> bool:
     as publishing masks it), compared by row count and an order-free checksum: the sum of row hashes."""
     import duckdb
 
-    from dagster_cx.publish.snapshot import MASKED_TEXT_COLUMNS, mask_personal_data_sql
+    from dagster_cx.publish.snapshot import published_select
 
     con = duckdb.connect()
-    con.execute(f"attach '{warehouse}' as w (read_only)")
+    con.execute(f"attach '{warehouse}' as source (read_only)")  # the name published_select reads from
     con.execute(f"attach '{published}' as p (read_only)")
     tables_sql = "select table_name from duckdb_tables() where database_name = ? and schema_name = 'marts' order by 1"
-    tables = [r[0] for r in con.execute(tables_sql, ["w"]).fetchall()]
+    tables = [r[0] for r in con.execute(tables_sql, ["source"]).fetchall()]
     same = tables == [r[0] for r in con.execute(tables_sql, ["p"]).fetchall()]
     for table in tables if same else []:
-        columns = [r[0] for r in con.execute(
-            "select column_name from duckdb_columns() where database_name = 'w' and schema_name = 'marts' "
-            "and table_name = ? order by column_index", [table]).fetchall()]
-        masked = [mask_personal_data_sql(c) if (table, c) in MASKED_TEXT_COLUMNS else c for c in columns]
-        checksum = "select count(*), sum(hash({})::hugeint) from {}.marts.{}"
-        same = (con.execute(checksum.format(", ".join(masked), "w", table)).fetchall()
-                == con.execute(checksum.format(", ".join(columns), "p", table)).fetchall())
+        checksum = "select count(*), sum(hash(*columns(*))::hugeint) from ({})"
+        same = (con.execute(checksum.format(published_select(con, table))).fetchall()
+                == con.execute(checksum.format(f"from p.marts.{table}")).fetchall())
         if not same:
             break
     con.close()

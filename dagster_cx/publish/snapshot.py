@@ -110,7 +110,7 @@ def publish(source: Path, published: Path, run_id: str, reuse_previous: bool = T
                 con.execute(f"drop table {PUBLISHED_SCHEMA}.{gone}")
             row_counts, replaced_keys = {}, {}
             for table in tables:
-                select = _select(con, table)
+                select = published_select(con, table)
                 if table in DELTA_KEYS and table in previous_tables and _same_columns(con, table):
                     replaced_keys[table] = _replace_changed_keys(con, table, select, DELTA_KEYS[table])
                 else:
@@ -246,7 +246,9 @@ def parquet_dir_for(published: Path) -> Path:
     return published.with_name(f"{published.stem}_parquet")
 
 
-def _select(con, table: str) -> str:
+def published_select(con, table: str) -> str:
+    """The query publishing copies a mart with, from the warehouse attached as `source`: every
+    column, free text masked."""
     columns = [row[0] for row in con.execute(
         "select column_name from duckdb_columns() where database_name = 'source' and schema_name = ? "
         "and table_name = ? order by column_index",
