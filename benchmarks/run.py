@@ -207,8 +207,7 @@ def _child(label: str, command: list[str], env: dict, out: Path, interval: float
 
 
 def _stage_of(step_key: str) -> str:
-    raw_assets = {f"raw__{entity.name}" for entity in ENTITIES}
-    if step_key in raw_assets:
+    if step_key == "raw_files":
         return "ingestion"
     if step_key.startswith("raw__"):
         return "ingestion_checks"

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_cx.contract import ENTITIES
-from dagster_cx.ingest.loader import BUILD_LOG_TABLE, FILE_LOADS_TABLE, RAW_SCHEMA, STAGING_LOG_TABLE
+from dagster_cx.ingest.raw_tables import BUILD_LOG_TABLE, FILE_LOADS_TABLE, RAW_SCHEMA, STAGING_LOG_TABLE
 
 # What decides the marts' contents: the SQL, its macros, the seeded config and the vars.
 FINGERPRINTED = ("models", "macros", "seeds", "dbt_project.yml")

@@ -62,12 +62,19 @@ class Column:
     may_be_absent: bool = False
 
 
+# What a row failing a RowRule becomes.
+QUARANTINE = "quarantine"  # bad data: kept in raw.quarantine with the record and every reason
+WAIT = "wait"  # its parent is not loaded yet: kept in raw.waiting, loaded when the parent arrives
+FLAG = "flag"  # loaded, and counted per file in the load log (raw._file_loads.row_flags)
+
+
 @dataclass(frozen=True)
 class RowRule:
-    """A condition across columns (DuckDB SQL over typed columns); rows failing it are quarantined."""
+    """A condition across columns (DuckDB SQL over typed columns), and what a row failing it becomes."""
 
     condition: str
     reason: str
+    on_failure: str = QUARANTINE
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,12 @@ class Entity:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+
+# Contacts and responses whose customer is not (yet) loaded: a deployment may have no customer
+# export at all (a voice platform's records alone), so they load, counted, with segment 'unknown'.
+UNKNOWN_CUSTOMER = "customer_id not in the loaded customers (loaded, with segment 'unknown' until it arrives)"
+CUSTOMER_LOOKUP = Lookup("customers", "cu", "cu.customer_id = typed.customer_id", ("customer_id",))
 
 
 def _ts(name: str, description: str, required: bool = False) -> Column:
@@ -185,7 +198,12 @@ SURVEY_RESPONSES = Entity(
         _ts("sent_at", "When the invitation was sent."),
         _ts("answered_at", "When the response was submitted.", required=True),
     ),
-    rules=(RowRule("sent_at is null or sent_at <= answered_at", "answered_at is before sent_at"),),
+    rules=(
+        RowRule("sent_at is null or sent_at <= answered_at", "answered_at is before sent_at"),
+        RowRule("cu_customer_id is not null", UNKNOWN_CUSTOMER, on_failure=FLAG),
+    ),
+    lookups=(CUSTOMER_LOOKUP,),
+    depends_on=("customers",),
     expected_every_hours=24,
 )
 
@@ -205,8 +223,8 @@ SURVEY_ANSWERS = Entity(
         Lookup("survey_responses", "r", "r.response_id = typed.response_id", ("response_id",)),
     ),
     rules=(
-        RowRule("q_measure is not null", "unknown question_id (not in the question catalog)"),
-        RowRule("r_response_id is not null", "unknown response_id (no loaded survey response)"),
+        RowRule("q_measure is not null", "unknown question_id (not in the question catalog)", on_failure=WAIT),
+        RowRule("r_response_id is not null", "unknown response_id (no loaded survey response)", on_failure=WAIT),
         RowRule("answer_value is not null or answer_text is not null", "answer has neither a value nor a text"),
         RowRule("q_measure is null or q_measure = 'comment' or answer_value is not null",
                 "a scored question needs answer_value"),
@@ -257,7 +275,10 @@ CONTACTS = Entity(
                 "resolved_at is before first_resolved_at or created_at"),
         RowRule("closed_at is null or closed_at >= coalesce(resolved_at, created_at)", "closed_at is before resolved_at"),
         RowRule("not (is_abandoned and first_replied_at is not null)", "an abandoned contact cannot have a reply"),
+        RowRule("cu_customer_id is not null", UNKNOWN_CUSTOMER, on_failure=FLAG),
     ),
+    lookups=(CUSTOMER_LOOKUP,),
+    depends_on=("customers",),
     expected_every_hours=24,
 )
 
@@ -276,7 +297,7 @@ CONTACT_STATUS_CHANGES = Entity(
     ),
     lookups=(Lookup("contacts", "c", "c.contact_id = typed.contact_id", ("contact_id", "created_at")),),
     rules=(
-        RowRule("c_contact_id is not null", "unknown contact_id (no loaded contact)"),
+        RowRule("c_contact_id is not null", "unknown contact_id (no loaded contact)", on_failure=WAIT),
         RowRule("c_created_at is null or changed_at >= c_created_at", "changed_at is before the contact was created"),
     ),
     depends_on=("contacts",),
@@ -298,7 +319,7 @@ CONTACT_MESSAGES = Entity(
     ),
     lookups=(Lookup("contacts", "c", "c.contact_id = typed.contact_id", ("contact_id", "created_at")),),
     rules=(
-        RowRule("c_contact_id is not null", "unknown contact_id (no loaded contact)"),
+        RowRule("c_contact_id is not null", "unknown contact_id (no loaded contact)", on_failure=WAIT),
         RowRule("c_created_at is null or sent_at >= c_created_at", "sent_at is before the contact was created"),
         RowRule("author_role <> 'agent' or author_id is not null", "an agent message needs author_id"),
     ),
@@ -317,7 +338,7 @@ SURVEY_OPT_OUTS = Entity(
         _ts("changed_at", "When the customer made this choice.", required=True),
     ),
     lookups=(Lookup("customers", "c", "c.customer_id = typed.customer_id", ("customer_id",)),),
-    rules=(RowRule("c_customer_id is not null", "unknown customer_id (no loaded customer)"),),
+    rules=(RowRule("c_customer_id is not null", "unknown customer_id (no loaded customer)", on_failure=WAIT),),
     depends_on=("customers",),
 )
 

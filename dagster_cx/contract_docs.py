@@ -11,8 +11,15 @@ from pathlib import Path
 
 import yaml
 
-from dagster_cx.contract import ENTITIES, Column, Entity
-from dagster_cx.ingest.loader import LINEAGE_COLUMNS, RAW_SCHEMA
+from dagster_cx.contract import ENTITIES, FLAG, QUARANTINE, WAIT, Column, Entity
+from dagster_cx.ingest.plausibility import (
+    DEFAULT_COLUMN_MAX,
+    DEFAULT_DURATION_MAX_HOURS,
+    DEFAULT_MAX_HOURS_IN_FUTURE,
+    DEFAULT_MAX_YEARS_IN_PAST,
+    DURATIONS,
+)
+from dagster_cx.ingest.raw_tables import LINEAGE_COLUMNS, RAW_SCHEMA
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOURCES_YAML = REPO_ROOT / "dbt_project" / "models" / "staging" / "_cx__sources.yml"
@@ -28,7 +35,22 @@ LINEAGE_DESCRIPTIONS = {
 }
 
 
-def _checks(column: Column) -> str:
+HELD_TABLES = (
+    ("quarantine", "Rows that broke the contract, with the original record and every reason.",
+     "Every contract rule the row broke."),
+    ("waiting", "Rows whose parent (a contact, a survey response, a question, a customer) is not loaded yet; "
+     "each loads when its parent arrives (dagster_cx.ingest.waiting).", "What the row waits for."),
+    ("excluded", "Rows left out on purpose, with why: a source's survey previews and deleted tickets, a waiting "
+     "version that a newer one superseded.", "Why the row was left out."),
+)
+RULE_OUTCOMES = {
+    QUARANTINE: "quarantined",
+    WAIT: "kept in `raw.waiting` until the parent arrives, then loaded",
+    FLAG: "loaded, and counted per file in `raw._file_loads.row_flags`",
+}
+
+
+def _checks(column: Column, entity: str = "") -> str:
     parts = []
     if column.required:
         parts.append("required")
@@ -42,6 +64,9 @@ def _checks(column: Column) -> str:
         parts.append(f"matches `{column.pattern}`")
     if column.type == "timestamptz":
         parts.append("ISO 8601 with UTC offset")
+    plausible = DEFAULT_COLUMN_MAX.get(entity, {}).get(column.name)
+    if plausible is not None:
+        parts.append(f"plausible <= {plausible:g}")
     return "; ".join(parts)
 
 
@@ -51,7 +76,7 @@ def render_sources_yaml() -> str:
     for entity in ENTITIES:
         columns = []
         for column in entity.columns:
-            checks = _checks(column)
+            checks = _checks(column, entity.name)
             description = column.description + (f" ({checks})" if checks else "")
             entry: dict = {"name": column.name, "description": description, "data_type": column.type}
             if column.name in entity.key and len(entity.key) == 1:
@@ -69,18 +94,23 @@ def render_sources_yaml() -> str:
                 "columns": columns,
             }
         )
-    tables.append(
-        {
-            "name": "quarantine",
-            "description": "Rows that broke the contract, with the original record and every reason.",
-            "columns": [
-                {"name": "entity", "description": "Raw entity the row was meant for."},
-                {"name": "record", "description": "The row as read, every value as text (JSON)."},
-                {"name": "reasons", "description": "Every contract rule the row broke."},
-                {"name": "reason", "description": "The reasons joined with '; '."},
-            ],
-        }
-    )
+    for name, description, reasons in HELD_TABLES:
+        tables.append(
+            {
+                "name": name,
+                "description": description,
+                "columns": [
+                    {"name": "entity", "description": "Raw entity the row was meant for."},
+                    {"name": "_load_id", "description": "The load (raw._file_loads.load_id) that read the row."},
+                    {"name": "_source_file", "description": "File (or source batch) the row came from."},
+                    {"name": "_source_row", "description": "Position of the row among the file's parsed records."},
+                    {"name": "record", "description": "The row as read, every value as text (JSON); a source's batch "
+                     "adds the vendor's record as `_source_record`."},
+                    {"name": "reasons", "description": reasons},
+                    {"name": "reason", "description": "The reasons joined with '; '."},
+                ],
+            }
+        )
     document = {
         "version": 2,
         "sources": [
@@ -98,9 +128,14 @@ def render_sources_yaml() -> str:
 
 def _entity_markdown(entity: Entity) -> str:
     rows = [
-        f"| `{c.name}` | {c.type} | {_checks(c)} | {c.description} |" for c in entity.columns
+        f"| `{c.name}` | {c.type} | {_checks(c, entity.name)} | {c.description} |" for c in entity.columns
     ]
-    rules = "".join(f"- {rule.reason}: rows where this holds are quarantined.\n" for rule in entity.rules)
+    rules = "".join(f"- «{rule.reason}»: {RULE_OUTCOMES[rule.on_failure]}.\n" for rule in entity.rules)
+    rules += "".join(
+        f"- «{name} ({end} - {start}) ... is above the plausible maximum»: quarantined past "
+        f"{DEFAULT_DURATION_MAX_HOURS[entity.name][name]:g} h by default.\n"
+        for name, (end, start) in DURATIONS.get(entity.name, {}).items()
+    )
     return (
         f"### `{entity.name}/`\n\n{entity.description} Key: `{', '.join(entity.key)}` "
         f"(unique within a file; a later file's row with the same key is a newer version).\n\n"
@@ -110,7 +145,10 @@ def _entity_markdown(entity: Entity) -> str:
 
 
 def render_contract_markdown() -> str:
-    return "\n".join(_entity_markdown(e) for e in ENTITIES)
+    timestamps = (f"Every timestamp and date more than {DEFAULT_MAX_HOURS_IN_FUTURE:g} h after the moment of "
+                  f"loading, or more than {DEFAULT_MAX_YEARS_IN_PAST:g} years before it, is quarantined "
+                  "(a plausibility limit).\n\n")
+    return timestamps + "\n".join(_entity_markdown(e) for e in ENTITIES)
 
 
 def render_data_readme(current: str) -> str:

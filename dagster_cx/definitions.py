@@ -5,7 +5,7 @@ import dagster as dg
 from dagster_cx.defs.closed_loop import detractor_alerts, survey_invitations
 from dagster_cx.defs.dbt import dbt_marts, dbt_staging
 from dagster_cx.defs.drivers import mart_driver_importance
-from dagster_cx.defs.ingest import raw_assets, raw_checks
+from dagster_cx.defs.ingest import raw_checks, raw_files
 from dagster_cx.defs.jobs import (
     daily_full_build,
     daily_survey_invitations,
@@ -20,7 +20,7 @@ from dagster_cx.defs.resources import build_resources
 from dagster_cx.defs.sensors import new_raw_files
 
 defs = dg.Definitions(
-    assets=[*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, cx_report, detractor_alerts, survey_invitations],
+    assets=[raw_files, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, cx_report, detractor_alerts, survey_invitations],
     asset_checks=[*raw_checks, *gx_checks],
     jobs=[full_build_job, survey_invitations_job, spark_build_job],
     schedules=[daily_full_build, daily_survey_invitations],

@@ -69,6 +69,23 @@ def alert_webhook_url() -> str:
     return os.environ.get("CX_ALERT_WEBHOOK_URL", "").strip()
 
 
+DEFAULT_MAX_WAIT_HOURS = 48.0
+
+
+def max_wait_hours() -> float:
+    """How long a row may wait for its parent before the waiting check warns (CX_MAX_WAIT_HOURS)."""
+    configured = os.environ.get("CX_MAX_WAIT_HOURS", "").strip()
+    if not configured:
+        return DEFAULT_MAX_WAIT_HOURS
+    try:
+        hours = float(configured)
+    except ValueError:
+        hours = -1.0
+    if hours < 0:
+        raise ValueError(f"CX_MAX_WAIT_HOURS={configured!r} is not a number of hours >= 0; set it to e.g. 48, or unset it.")
+    return hours
+
+
 DEFAULT_DUCKDB_MEMORY_LIMIT = "25%"
 
 

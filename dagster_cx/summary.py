@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+
+from dagster_cx import settings
+from dagster_cx.contract import ENTITIES
+from dagster_cx.ingest.waiting import waiting_rows
 
 HEADLINE_SQL = """
 with
@@ -49,10 +54,31 @@ select
 from nps, csat, ces, cc, frt, sla
 """
 
+# Where each row read is now: loaded (directly, or released after waiting for its parent), still
+# waiting, quarantined or excluded (left out on purpose by a source).
 LOADS_SQL = """
-select entity, count(*) as files, sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded,
-       sum(rows_quarantined) as rows_quarantined
-from raw._file_loads group by entity order by entity
+with
+files as (
+    select entity, count(*) as files, sum(rows_read) as rows_read from raw._file_loads group by entity
+),
+loaded as (
+    select entity, count(*) as n from (
+        {loaded}
+    ) group by entity
+),
+held as (
+    select entity, count(*) filter (where place = 'waiting') as waiting,
+           count(*) filter (where place = 'quarantine') as quarantined,
+           count(*) filter (where place = 'excluded') as excluded
+    from (select 'waiting' as place, entity from raw.waiting
+          union all select 'quarantine', entity from raw.quarantine
+          union all select 'excluded', entity from raw.excluded)
+    group by entity
+)
+select files.entity, files.files, files.rows_read, coalesce(loaded.n, 0), coalesce(held.waiting, 0),
+       coalesce(held.quarantined, 0), coalesce(held.excluded, 0)
+from files left join loaded using (entity) left join held using (entity)
+order by files.entity
 """
 
 
@@ -63,7 +89,39 @@ def headline_numbers(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def load_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
-    return con.execute(LOADS_SQL).fetchall()
+    """Per entity: files, rows read, loaded, waiting, quarantined, excluded."""
+    loaded = " union all ".join(f"select '{e.name}' as entity from raw.{e.name}" for e in ENTITIES)
+    return con.execute(LOADS_SQL.format(loaded=loaded)).fetchall()
+
+
+def waiting_lines(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]:
+    """What waits for a parent, for how long, and why: nothing is lost, but someone should look."""
+    waiting = waiting_rows(con)
+    if not waiting:
+        return []
+    lines = [f"Waiting for a parent (loaded when it arrives; warn after {settings.max_wait_hours():g} h):"]
+    for rows in waiting:
+        reason, _ = rows.top_reasons[0]
+        knock_on = f", {rows.parent_quarantined:,} for a quarantined parent" if rows.parent_quarantined else ""
+        lines.append(f"  {rows.entity:<22} {rows.rows:>7,} rows, oldest {rows.hours_waited(now):.1f} h: {reason}{knock_on}")
+    return lines
+
+
+def customer_flag_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Contacts and responses whose customer is not loaded: in the marts with segment 'unknown'."""
+    unknown = con.execute(UNKNOWN_CUSTOMERS_SQL).fetchall()
+    lines = [f"  {entity:<22} {count:>7,} rows name a customer not in customers (segment 'unknown' in the marts)"
+             for entity, count in unknown if count]
+    return ["Unknown customers (loaded, flagged):", *lines] if lines else []
+
+
+UNKNOWN_CUSTOMERS_SQL = """
+select 'contacts', count(*) from staging.stg_cx__contacts
+where customer_id not in (select customer_id from staging.stg_cx__customers)
+union all
+select 'survey_responses', count(*) from staging.stg_cx__survey_responses
+where customer_id not in (select customer_id from staging.stg_cx__customers)
+"""
 
 
 SCORECARD_SQL = """
@@ -121,9 +179,12 @@ def action_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def render(con: duckdb.DuckDBPyConnection) -> str:
-    lines = ["Raw files loaded (rows read = loaded + quarantined):"]
-    for entity, files, read, loaded, quarantined in load_counts(con):
-        lines.append(f"  {entity:<20} {files:>3} files  {read:>9} read  {loaded:>9} loaded  {quarantined:>5} quarantined")
+    lines = ["Raw files loaded (rows read = loaded + waiting + quarantined + excluded):"]
+    for entity, files, read, loaded, waiting, quarantined, excluded in load_counts(con):
+        lines.append(f"  {entity:<22} {files:>3} files {read:>9,} read {loaded:>9,} loaded {waiting:>6,} waiting "
+                     f"{quarantined:>6,} quarantined" + (f" {excluded:>6,} excluded" if excluded else ""))
+    lines += waiting_lines(con, datetime.now(UTC))
+    lines += customer_flag_lines(con)
     lines.append("Headline numbers (whole period):")
     headlines = headline_numbers(con)
     width = max(map(len, headlines))

@@ -63,7 +63,7 @@ def run_pipeline(
     from dagster_cx.defs.closed_loop import detractor_alerts, survey_invitations
     from dagster_cx.defs.dbt import dbt_marts, dbt_staging
     from dagster_cx.defs.drivers import mart_driver_importance
-    from dagster_cx.defs.ingest import raw_assets, raw_checks
+    from dagster_cx.defs.ingest import raw_checks, raw_files
     from dagster_cx.defs.publish import bi_snapshot
     from dagster_cx.defs.quality import gx_checks
     from dagster_cx.defs.report import cx_report
@@ -71,7 +71,7 @@ def run_pipeline(
 
     with pipeline_environment(data_dir, warehouse):
         return dg.materialize(
-            [*raw_assets, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, *([cx_report] if report else []),
+            [raw_files, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, *([cx_report] if report else []),
              detractor_alerts, survey_invitations, *raw_checks, *gx_checks],
             resources={**build_resources(), "build_options": BuildOptionsResource(full_refresh=full_refresh)},
             instance=instance or dg.DagsterInstance.ephemeral(),

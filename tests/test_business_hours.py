@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from dagster_cx.contract import ENTITIES
 from dagster_cx.defs.dbt_project import dbt_executable
-from dagster_cx.ingest.loader import ensure_raw_schema, load_entity
+from dagster_cx.ingest.loader import load_entity
+from dagster_cx.ingest.raw_tables import ensure_raw_schema
 from tests.business_hours_reference import Assignment, QueueClock, Schedule
 from tests.pipeline import copy_dbt_project
 

@@ -9,7 +9,7 @@ import pytest
 
 from dagster_cx.contract import CONTACTS, ENTITIES, QUESTIONS
 from dagster_cx.ingest.freshness import freshness
-from dagster_cx.ingest.loader import FILE_LOADS_TABLE, ensure_raw_schema
+from dagster_cx.ingest.raw_tables import FILE_LOADS_TABLE, ensure_raw_schema
 from tests.pipeline import failed_checks
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

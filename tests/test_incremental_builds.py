@@ -27,7 +27,8 @@ from dagster_cx.build_state import BuildPlan, plan_build, project_fingerprint, r
 from dagster_cx.contract import ENTITIES
 from dagster_cx.defs.dbt import BUILD_ARGS
 from dagster_cx.defs.dbt_project import dbt_executable, dbt_project
-from dagster_cx.ingest.loader import ensure_raw_schema, load_entity
+from dagster_cx.ingest.loader import load_entity
+from dagster_cx.ingest.raw_tables import ensure_raw_schema
 
 SAMPLE = Path(__file__).parents[1] / "data" / "sample"
 # The changes models list what a run recomputed: they differ between the two paths by design.

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from dagster_cx.contract import CONTACTS, ENTITIES, ENTITIES_BY_NAME, QUESTIONS, SURVEY_ANSWERS, SURVEY_RESPONSES
-from dagster_cx.ingest.loader import FileLoadError, ensure_raw_schema, load_entity, load_file
+from dagster_cx.ingest.loader import FileLoadError, load_entity, load_file
+from dagster_cx.ingest.raw_tables import ensure_raw_schema
 from dagster_cx.warehouse import connect
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
@@ -102,9 +103,11 @@ def test_lookups_read_the_newest_loaded_version_of_each_key(con, tmp_path):
            "s1,c1,open,2026-03-29T02:30:00+01:00,a1\ns2,c2,open,2026-03-29T02:30:00+01:00,a1\n"
            "s3,c9,open,2026-03-29T02:30:00+01:00,a1\n")
     result = load_entity(con, changes, tmp_path)
-    assert (result.rows_loaded, result.rows_quarantined) == (1, 2)
+    assert (result.rows_loaded, result.rows_quarantined, result.rows_waiting) == (1, 1, 1)
     reasons = dict(con.execute("select record->>'status_change_id', reason from raw.quarantine").fetchall())
-    assert reasons == {"s1": "changed_at is before the contact was created", "s3": "unknown contact_id (no loaded contact)"}
+    assert reasons == {"s1": "changed_at is before the contact was created"}
+    waiting = con.execute("select record->>'status_change_id', reason from raw.waiting").fetchall()
+    assert waiting == [("s3", "unknown contact_id (no loaded contact)")]
 
 
 def test_malformed_csv_line_is_quarantined_not_dropped(con, tmp_path):
@@ -218,17 +221,17 @@ def test_parquet_input_with_native_types_and_multilingual_text(con, tmp_path):
     text = con.execute("select answer_text from raw.survey_answers where question_id = 'q_comment'").fetchall()
     assert text == [("Żółć i ёлка — ok",)]
     reasons = dict(con.execute("select record->>'response_id', reason from raw.quarantine").fetchall())
-    assert reasons == {
-        "r9": "nps, csat, ces and emotion answers must be whole points of the scale",
-        "r_missing": "unknown response_id (no loaded survey response)",
-    }
+    assert reasons == {"r9": "nps, csat, ces and emotion answers must be whole points of the scale"}
+    waiting = dict(con.execute("select record->>'response_id', reason from raw.waiting").fetchall())
+    assert waiting == {"r_missing": "unknown response_id (no loaded survey response)"}
 
 
 @pytest.mark.parametrize(
     ("row", "reason"),
     [
         ("r1,q_nps,11,", "answer_value outside the question's scale"),
-        ("r1,q_nope,3,", "unknown question_id (not in the question catalog)"),
+        # Both at once: a bad value quarantines the row even while it would wait for its question.
+        ("r1,q_nope,,", "answer has neither a value nor a text; unknown question_id (not in the question catalog)"),
         ("r1,q_emotion,2,happiness", "emotion answer_text must be one of Plutchik's eight primary emotions"),
         ("r1,q_csat,,", "answer has neither a value nor a text"),
         ("r1,q_ces,,very easy", "a scored question needs answer_value"),
@@ -285,3 +288,83 @@ def test_a_text_column_with_a_pattern_quarantines_what_does_not_match(con, tmp_p
         ("u2", "language does not match ^[a-z]{2}$: EN"),
         ("u3", "language is missing"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("tail", "problem"),
+    [
+        (",".join(GOOD_CONTACT.split(",")[:7]), "its last record has 7 of the header's 19 fields"),
+        ('c3,u1,phone,pl,a1,"billing, and', "it ends inside a quoted value"),
+    ],
+)
+def test_a_file_cut_mid_record_is_rejected_whole_and_its_complete_version_loads(con, tmp_path, tail, problem):
+    complete = f"{CONTACT_HEADER}\n{GOOD_CONTACT}\n{_contact(contact_id='c2')}\n{_contact(contact_id='c3')}\n"
+    path = _write(tmp_path, "contacts", "c.csv", f"{CONTACT_HEADER}\n{GOOD_CONTACT}\n{_contact(contact_id='c2')}\n{tail}")
+    result = load_entity(con, CONTACTS, tmp_path)
+    message = result.failures["contacts/c.csv"]
+    assert "looks truncated" in message and problem in message and "Nothing from this file was loaded" in message
+    assert (result.rows_read, con.execute("select count(*) from raw._file_loads").fetchall()) == (0, [(0,)])
+    path.write_text(complete, encoding="utf-8")  # the upload completes
+    assert load_entity(con, CONTACTS, tmp_path).rows_loaded == 3
+
+
+def test_a_file_without_a_final_line_break_but_whole_records_loads(con, tmp_path):
+    quoted = _contact(contact_id="c2", contact_reason='"a, b"')
+    _write(tmp_path, "contacts", "c.csv", f"{CONTACT_HEADER}\r\n{GOOD_CONTACT}\r\n{quoted}")
+    result = load_entity(con, CONTACTS, tmp_path)
+    assert (result.failures, result.rows_loaded) == ({}, 2)
+
+
+def test_a_parquet_file_without_its_footer_is_rejected_as_truncated(con, tmp_path):
+    frame = pd.read_csv(HANDMADE / "contacts" / "contacts.csv", dtype=str)
+    (tmp_path / "contacts").mkdir()
+    whole = tmp_path / "whole.parquet"
+    frame.to_parquet(whole, index=False)
+    (tmp_path / "contacts" / "c.parquet").write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    result = load_entity(con, CONTACTS, tmp_path)
+    assert "looks truncated" in result.failures["contacts/c.parquet"] and "no Parquet footer" in result.failures["contacts/c.parquet"]
+
+
+def test_a_file_with_nul_bytes_is_reported_as_such(con, tmp_path):
+    """A UTF-16 export ("Unicode text") is full of NUL bytes; the reader saw only a missing column."""
+    folder = tmp_path / "contacts"
+    folder.mkdir()
+    (folder / "c.csv").write_bytes(f"{CONTACT_HEADER}\n{GOOD_CONTACT}\n".encode("utf-16-le"))
+    message = load_entity(con, CONTACTS, tmp_path).failures["contacts/c.csv"]
+    assert "NUL byte(s), the first at byte 1" in message and "UTF-16" in message and "missing column" not in message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"talk_seconds": "999999"}, "talk_seconds 999999 is above the plausible maximum 28800"),
+        ({"hold_seconds": "14401"}, "hold_seconds 14401 is above the plausible maximum 14400"),
+        ({"created_at": "2099-03-29T01:59:00+01:00"}, "created_at 2099-03-29T01:59:00+01:00 is more than 24 h after the load (20"),
+        ({"created_at": "1970-01-01T00:00:00Z"}, "created_at 1970-01-01T00:00:00Z is more than 30 years before the load"),
+        ({"first_replied_at": "2026-05-29T01:59:00+01:00"},
+         "first_reply_wait (first_replied_at - coalesce(queue_entered_at, created_at)) of 1464.0 h is above the plausible maximum 720 h"),
+    ],
+)
+def test_a_value_past_a_plausibility_limit_is_quarantined_with_the_limit(con, tmp_path, overrides, reason):
+    _write(tmp_path, "contacts", "c.csv", f"{CONTACT_HEADER}\n{_contact(contact_id='c0', talk_seconds='28800')}\n{_contact(**overrides)}\n")
+    result = load_entity(con, CONTACTS, tmp_path)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    [(_, quarantined_reason)] = _quarantine(con)
+    assert quarantined_reason.startswith(reason)
+    assert quarantined_reason.endswith(" (a plausibility limit; CX_PLAUSIBILITY_LIMITS changes it)")
+
+
+def test_plausibility_limits_are_configurable_and_a_wrong_file_says_so(con, tmp_path, monkeypatch):
+    limits = tmp_path / "limits.yml"
+    limits.write_text("columns:\n  contacts:\n    talk_seconds: 100000\n    hold_seconds: null\n"
+                      "timestamps:\n  max_years_in_past: 60\n")
+    monkeypatch.setenv("CX_PLAUSIBILITY_LIMITS", str(limits))
+    rows = [_contact(contact_id="c1", talk_seconds="99999", hold_seconds="99999"),
+            _contact(contact_id="c2", talk_seconds="100001"), _contact(contact_id="c3", created_at="1970-01-01T00:00:00Z")]
+    _write(tmp_path, "contacts", "c.csv", CONTACT_HEADER + "\n" + "\n".join(rows) + "\n")
+    result = load_entity(con, CONTACTS, tmp_path)
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
+    assert "above the plausible maximum 100000" in _quarantine(con)[0][1]
+    limits.write_text("columns:\n  contacts:\n    talk_secs: 10\n")
+    with pytest.raises(ValueError, match="columns.contacts.talk_secs is not a column of the contract"):
+        load_entity(con, CONTACTS, tmp_path)

@@ -75,20 +75,30 @@ def test_cli_run_reports_an_unreadable_file_and_says_what_to_do(tmp_path):
     assert "broken.csv" in result.stderr and "missing column(s)" in result.stderr and "re-run" in result.stderr
 
 
-def test_every_planted_bad_row_is_quarantined_with_its_reason_and_counts_reconcile(sample_db):
+def test_every_planted_bad_row_is_quarantined_or_waits_with_its_reason_and_counts_reconcile(sample_db):
+    """Bad values go to the quarantine; a row whose parent never arrived waits for it (raw.waiting)."""
     manifest = json.loads((SAMPLE / "MANIFEST.json").read_text(encoding="utf-8"))
     planted = [row for entity in manifest["entities"].values() for row in entity.get("bad_rows", [])]
-    assert len(planted) >= 10
-    quarantined = sample_db.execute("select entity, _source_file, reason from raw.quarantine").fetchall()
-    assert len(quarantined) == len(planted)
+    assert len(planted) >= 10 and {row["outcome"] for row in planted} == {"quarantined", "waiting"}
+    held = {
+        "quarantined": sample_db.execute("select entity, _source_file, reason from raw.quarantine").fetchall(),
+        "waiting": sample_db.execute("select entity, _source_file, reason from raw.waiting").fetchall(),
+    }
+    for outcome, rows in held.items():
+        assert len(rows) == sum(row["outcome"] == outcome for row in planted), outcome
     for row in planted:
-        matches = [q for q in quarantined if q[0] == row["entity"] and q[1] == row["file"] and row["reason_contains"] in q[2]]
-        assert matches, f"planted bad row not quarantined as expected: {row}"
+        matches = [q for q in held[row["outcome"]]
+                   if q[0] == row["entity"] and q[1] == row["file"] and row["reason_contains"] in q[2]]
+        assert matches, f"planted bad row not {row['outcome']} as expected: {row}"
+    assert sample_db.execute("select count(*) from raw.excluded").fetchall() == [(0,)]
     for entity, spec in manifest["entities"].items():
-        read, loaded, quarantined_rows = sample_db.execute(
-            "select sum(rows_read), sum(rows_loaded), sum(rows_quarantined) from raw._file_loads where entity = ?", [entity]
+        read, loaded, waiting, quarantined_rows = sample_db.execute(
+            "select sum(rows_read), sum(rows_loaded), sum(rows_waiting), sum(rows_quarantined) from raw._file_loads "
+            "where entity = ?", [entity]
         ).fetchall()[0]
-        assert read == spec["rows"] == loaded + quarantined_rows
+        assert read == spec["rows"] == loaded + waiting + quarantined_rows
+        in_raw = sample_db.execute(f"select count(*) from raw.{entity}").fetchall()[0][0]
+        assert in_raw == loaded == spec["rows"] - len(spec["bad_rows"])
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -106,7 +116,11 @@ def test_ingestion_asset_metadata_reports_reconciled_counts(sample_run):
     for entity, spec in manifest["entities"].items():
         event = instance.get_latest_materialization_event(dg.AssetKey(["raw", entity]))
         metadata = {k: v.value for k, v in event.asset_materialization.metadata.items()}
-        assert metadata["rows_read"] == spec["rows"] == metadata["rows_loaded"] + metadata["rows_quarantined"]
-        assert metadata["rows_quarantined"] == len(spec.get("bad_rows", []))
+        assert metadata["rows_read"] == spec["rows"] == (
+            metadata["rows_loaded"] + metadata["rows_quarantined"] + metadata["rows_waiting"])
+        outcomes = [row["outcome"] for row in spec["bad_rows"]]
+        assert (metadata["rows_quarantined"], metadata["rows_waiting"]) == (
+            outcomes.count("quarantined"), outcomes.count("waiting"))
+        assert metadata["waiting_now"] == outcomes.count("waiting")
         assert metadata["files_loaded"] == len(spec["files"])
         assert sum(metadata["top_quarantine_reasons"].values()) >= metadata["rows_quarantined"]

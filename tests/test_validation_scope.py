@@ -11,7 +11,7 @@ import pytest
 
 from dagster_cx.build_state import BuildPlan, record_staging_build
 from dagster_cx.contract import ENTITIES
-from dagster_cx.ingest.loader import BUILD_LOG_TABLE, ensure_raw_schema
+from dagster_cx.ingest.raw_tables import BUILD_LOG_TABLE, ensure_raw_schema
 from dagster_cx.quality.gx_suites import SuiteSpec, check_suite
 from dagster_cx.quality.validation_scope import (
     LEDGER_TABLE,

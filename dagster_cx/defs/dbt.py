@@ -24,7 +24,7 @@ from dagster_cx.contract import ENTITIES
 from dagster_cx.defs.dbt_project import dbt_project, ensure_manifest
 from dagster_cx.defs.ingest import WRITER_POOL
 from dagster_cx.defs.resources import BuildOptionsResource, WarehouseResource
-from dagster_cx.ingest.loader import ensure_raw_schema
+from dagster_cx.ingest.raw_tables import ensure_raw_schema
 from dagster_cx.quality.gx_suites import import_in_background
 
 STAGING_SELECTION = "staging resource_type:seed"

@@ -8,7 +8,7 @@ from datetime import datetime
 import duckdb
 
 from dagster_cx.contract import Entity
-from dagster_cx.ingest.loader import FILE_LOADS_TABLE
+from dagster_cx.ingest.raw_tables import FILE_LOADS_TABLE
 
 
 @dataclass(frozen=True)

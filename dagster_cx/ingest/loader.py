@@ -1,40 +1,46 @@
 """Load raw files into the `raw` schema, one atomic transaction per file.
 
-Every row read ends in exactly one place: the entity's raw table (typed, with its lineage)
-or `raw.quarantine` (the original record and the reasons it broke the contract). A file is
-identified by its content hash, so loading it again adds nothing. A file whose path, size
-and modification time equal a loaded one's is known without reading it (as make and rsync
-decide), so a run with no new data does not hash gigabytes of files it has seen. The loader
-is plain Python over a DuckDB connection, so Dagster, the CLI and the tests share it.
+Every row read ends in exactly one place: the entity's raw table (typed, with its lineage),
+`raw.quarantine` (the original record and the reasons it broke the contract), `raw.waiting`
+(its parent, a contact or a survey response, is not loaded yet: it loads when the parent
+arrives, dagster_cx.ingest.waiting) or `raw.excluded` (a source left it out on purpose, with
+why). A file is identified by its content hash, so loading it again adds nothing. A file
+whose path, size and modification time equal a loaded one's is known without reading it (as
+make and rsync decide), so a run with no new data does not hash gigabytes of files it has
+seen. Sources that are not files in the contract's shape (a vendor's API or export) map their
+records onto the contract and pass them through the same gate with `load_batch`. The loader is
+plain Python over a DuckDB connection, so Dagster, the CLI and the tests share it.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from dagster_cx.contract import Entity
 from dagster_cx.ingest import validation
-
-RAW_SCHEMA = "raw"
-FILE_LOADS_TABLE = f"{RAW_SCHEMA}._file_loads"
-QUARANTINE_TABLE = f"{RAW_SCHEMA}.quarantine"
-# Written by dagster_cx.build_state after each successful dbt build; read by the int_changes_* models.
-BUILD_LOG_TABLE = f"{RAW_SCHEMA}._dbt_builds"
-# Written after each successful dbt staging step: the raw loads the staging tables hold, which the
-# GX suites on staged data validate through (dagster_cx.quality.validation_scope).
-STAGING_LOG_TABLE = f"{RAW_SCHEMA}._dbt_staging_builds"
-SUPPORTED_SUFFIXES = (".csv", ".parquet")
-LINEAGE_COLUMNS = (
-    ("_load_id", "bigint"),
-    ("_source_file", "varchar"),
-    ("_source_row", "bigint"),
-    ("_loaded_at", "timestamptz"),
+from dagster_cx.ingest.file_scan import csv_problem, parquet_problem, scan_file
+from dagster_cx.ingest.plausibility import Limits, configured_limits
+from dagster_cx.ingest.raw_tables import (
+    EXCLUDED_TABLE,
+    FILE_LOADS_TABLE,
+    QUARANTINE_TABLE,
+    RAW_SCHEMA,
+    WAITING_TABLE,
+    next_load_id,
 )
+from dagster_cx.ingest.waiting import release_waiting
+
+SUPPORTED_SUFFIXES = (".csv", ".parquet")
+# Optional columns of a source's batch (load_batch): why a record is left out on purpose, and
+# the vendor's own record, kept with a quarantined or waiting row.
+EXCLUDE_REASON_COLUMN = "_exclude_reason"
+SOURCE_RECORD_COLUMN = "_source_record"
 
 
 class FileLoadError(RuntimeError):
@@ -49,6 +55,9 @@ class FileLoadResult:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    rows_waiting: int = 0
+    rows_excluded: int = 0
+    row_flags: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -56,6 +65,10 @@ class EntityLoadResult:
     entity: str
     files: list[FileLoadResult] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
+    # Rows that waited for a parent and were settled in this load (dagster_cx.ingest.waiting).
+    released: int = 0
+    released_to_quarantine: int = 0
+    released_superseded: int = 0
 
     @property
     def rows_read(self) -> int:
@@ -70,83 +83,28 @@ class EntityLoadResult:
         return sum(f.rows_quarantined for f in self.files)
 
     @property
+    def rows_waiting(self) -> int:
+        return sum(f.rows_waiting for f in self.files)
+
+    @property
+    def rows_excluded(self) -> int:
+        return sum(f.rows_excluded for f in self.files)
+
+    @property
+    def row_flags(self) -> dict[str, int]:
+        flags: dict[str, int] = {}
+        for loaded in self.files:
+            for reason, count in loaded.row_flags.items():
+                flags[reason] = flags.get(reason, 0) + count
+        return flags
+
+    @property
     def files_loaded(self) -> int:
         return sum(not f.skipped for f in self.files)
 
     @property
     def files_skipped(self) -> int:
         return sum(f.skipped for f in self.files)
-
-
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection, entities: tuple[Entity, ...]) -> None:
-    """Create the raw schema, the file log, the quarantine, the dbt build log and one table per entity."""
-    con.execute(f"create schema if not exists {RAW_SCHEMA}")
-    con.execute(
-        f"""
-        create table if not exists {FILE_LOADS_TABLE} (
-            load_id bigint primary key,
-            entity varchar not null,
-            source_file varchar not null,
-            file_hash varchar not null,
-            file_bytes bigint not null,
-            rows_read bigint not null,
-            rows_loaded bigint not null,
-            rows_quarantined bigint not null,
-            loaded_at timestamptz not null,
-            file_mtime_ns bigint,
-            unique (entity, file_hash)
-        )
-        """
-    )
-    # A warehouse from before the column: its files are hashed once more, then known by stat.
-    con.execute(f"alter table {FILE_LOADS_TABLE} add column if not exists file_mtime_ns bigint")
-    con.execute(
-        f"""
-        create table if not exists {QUARANTINE_TABLE} (
-            entity varchar not null,
-            _load_id bigint not null,
-            _source_file varchar not null,
-            _source_row bigint not null,
-            _loaded_at timestamptz not null,
-            record json not null,
-            reasons varchar[] not null,
-            reason varchar not null
-        )
-        """
-    )
-    con.execute(
-        f"""
-        create table if not exists {BUILD_LOG_TABLE} (
-            build_id bigint primary key,
-            changes_through_load_id bigint not null,
-            mode varchar not null,
-            project_fingerprint varchar not null,
-            rebuild_from date,
-            rebuild_to date,
-            started_at timestamptz not null,
-            finished_at timestamptz not null,
-            dagster_run_id varchar
-        )
-        """
-    )
-    con.execute(
-        f"""
-        create table if not exists {STAGING_LOG_TABLE} (
-            staging_build_id bigint primary key,
-            staged_through_load_id bigint not null,
-            mode varchar not null,
-            finished_at timestamptz not null,
-            dagster_run_id varchar
-        )
-        """
-    )
-    for entity in entities:
-        columns = [f"{c.name} {c.type}" for c in entity.columns]
-        columns += [f"{name} {type_} not null" for name, type_ in LINEAGE_COLUMNS]
-        con.execute(f"create table if not exists {RAW_SCHEMA}.{entity.name} ({', '.join(columns)})")
-        for column in entity.columns:
-            if column.may_be_absent:  # a warehouse built before the column joined the contract
-                con.execute(f"alter table {RAW_SCHEMA}.{entity.name} add column if not exists {column.name} {column.type}")
 
 
 def discover_files(data_dir: Path, entity: Entity) -> list[Path]:
@@ -157,19 +115,31 @@ def discover_files(data_dir: Path, entity: Entity) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
 
 
-def load_entity(con: duckdb.DuckDBPyConnection, entity: Entity, data_dir: Path) -> EntityLoadResult:
-    """Load every new file of one entity; a file that cannot be read is reported, not half-loaded."""
+def load_entity(
+    con: duckdb.DuckDBPyConnection, entity: Entity, data_dir: Path, limits: Limits | None = None,
+) -> EntityLoadResult:
+    """Load every new file of one entity; a file that cannot be read is reported, not half-loaded.
+
+    Rows that waited for a parent are settled first: parents loaded since (by an earlier entity
+    of this run, or of a past one) let them load, before this entity's new files are read.
+    """
+    limits = limits or configured_limits()
     result = EntityLoadResult(entity=entity.name)
+    released = release_waiting(con, entity, limits)
+    result.released, result.released_to_quarantine, result.released_superseded = (
+        released.loaded, released.quarantined, released.superseded)
     for path in discover_files(data_dir, entity):
         try:
-            result.files.append(load_file(con, entity, path, data_dir))
+            result.files.append(load_file(con, entity, path, data_dir, limits))
         except FileLoadError as error:
             result.failures[_display_path(path, data_dir)] = str(error)
     return result
 
 
-def load_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, data_dir: Path) -> FileLoadResult:
-    """Validate one file and write its rows to the raw table or the quarantine, atomically."""
+def load_file(
+    con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, data_dir: Path, limits: Limits | None = None,
+) -> FileLoadResult:
+    """Validate one file and write its rows to their places, atomically."""
     source_file = _display_path(path, data_dir)
     stat = path.stat()
     seen = con.execute(
@@ -179,70 +149,145 @@ def load_file(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path, data_d
     ).fetchall()
     if seen:
         return FileLoadResult(source_file=source_file, file_hash=seen[0][0], skipped=True)
-    file_hash = _sha256(path)
+    scan = scan_file(path)
     already = con.execute(
-        f"select source_file from {FILE_LOADS_TABLE} where entity = ? and file_hash = ?", [entity.name, file_hash]
+        f"select source_file from {FILE_LOADS_TABLE} where entity = ? and file_hash = ?", [entity.name, scan.sha256]
     ).fetchall()
     if already:
         if already[0][0] == source_file:  # touched, not changed: known by stat from now on
             con.execute(
                 f"update {FILE_LOADS_TABLE} set file_mtime_ns = ? where entity = ? and file_hash = ?",
-                [stat.st_mtime_ns, entity.name, file_hash],
+                [stat.st_mtime_ns, entity.name, scan.sha256],
             )
-        return FileLoadResult(source_file=source_file, file_hash=file_hash, skipped=True)
+        return FileLoadResult(source_file=source_file, file_hash=scan.sha256, skipped=True)
+    problem = csv_problem(path, scan) if path.suffix.lower() == ".csv" else parquet_problem(path, scan)
+    if problem:
+        raise FileLoadError(_cannot_load(path, entity, problem))
 
     con.execute("begin transaction")
     try:
-        rejected = _read_into_incoming(con, entity, path)
-        load_id = con.execute(f"select coalesce(max(load_id), 0) + 1 from {FILE_LOADS_TABLE}").fetchall()[0][0]
-        loaded_at = datetime.now(UTC)
-        lineage = [load_id, source_file, loaded_at]
-        con.execute(f"create or replace temp table checked as {validation.checked_rows_sql(entity, RAW_SCHEMA)}")
-        typed = ", ".join(entity.column_names)
-        con.execute(
-            f"""
-            insert into {RAW_SCHEMA}.{entity.name} ({typed}, _load_id, _source_file, _source_row, _loaded_at)
-            select {typed}, $1, $2, _source_row, $3 from checked where len(_reasons) = 0
-            """,
-            lineage,
-        )
-        con.execute(
-            f"""
-            insert into {QUARANTINE_TABLE}
-            select $4, $1, $2, _source_row, $3, {validation.record_sql(entity)}, _reasons, array_to_string(_reasons, '; ')
-            from (select _source_row, _reasons from checked where len(_reasons) > 0) join incoming using (_source_row)
-            """,
-            [*lineage, entity.name],
-        )
-        con.execute(
-            f"""
-            insert into {QUARANTINE_TABLE}
-            select $4, $1, $2, line, $3, to_json(csv_line), [reason], reason from rejected_lines
-            """,
-            [*lineage, entity.name],
-        )
-        loaded, quarantined = con.execute(
-            "select count(*) filter (where len(_reasons) = 0), count(*) filter (where len(_reasons) > 0) from checked"
-        ).fetchall()[0]
-        quarantined += rejected
-        rows_read = loaded + quarantined
-        con.execute(
-            f"""
-            insert into {FILE_LOADS_TABLE} (load_id, entity, source_file, file_hash, file_bytes, rows_read,
-                                            rows_loaded, rows_quarantined, loaded_at, file_mtime_ns)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [load_id, entity.name, source_file, file_hash, stat.st_size, rows_read, loaded, quarantined, loaded_at,
-             stat.st_mtime_ns],
-        )
+        _read_into_incoming(con, entity, path)
+        result = _gate(con, entity, source_file, scan.sha256, stat.st_size, stat.st_mtime_ns, limits)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return FileLoadResult(source_file, file_hash, False, rows_read, loaded, quarantined)
+    return result
 
 
-def _read_into_incoming(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> int:
+def load_batch(
+    con: duckdb.DuckDBPyConnection, entity: Entity, source_name: str, batch_hash: str, rows: pa.Table,
+    limits: Limits | None = None,
+) -> FileLoadResult:
+    """Gate rows a source mapped onto the contract, as a file's rows are, in one transaction.
+
+    `rows` holds the entity's columns as text (a missing optional column reads as empty), in
+    the source's order (`_source_row` is the position), optionally `_exclude_reason` (left out
+    on purpose: a survey preview, a deleted ticket) and `_source_record` (the vendor's record,
+    kept with a quarantined or waiting row). `source_name` names the batch in the load log
+    (`qualtrics/SV_1/2026-12-07T05:00:00Z`); a batch whose hash was loaded before adds nothing.
+    """
+    already = con.execute(
+        f"select source_file from {FILE_LOADS_TABLE} where entity = ? and file_hash = ?", [entity.name, batch_hash]
+    ).fetchall()
+    if already:
+        return FileLoadResult(source_file=source_name, file_hash=batch_hash, skipped=True)
+    con.execute("begin transaction")
+    try:
+        con.register("incoming_batch", rows)
+        con.execute("create or replace temp table incoming as select *, row_number() over () as _source_row "
+                    "from incoming_batch")
+        con.unregister("incoming_batch")
+        con.execute("create or replace temp table rejected_lines (line bigint, csv_line varchar, reason varchar)")
+        _require_columns(con, entity, lambda problem: f"Cannot load the batch {source_name} as {entity.name}: "
+                         f"{problem}. The source's mapping onto the contract is wrong; report it with this message.")
+        result = _gate(con, entity, source_name, batch_hash, rows.nbytes, None, limits)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return result
+
+
+def _gate(
+    con: duckdb.DuckDBPyConnection, entity: Entity, source_file: str, file_hash: str, file_bytes: int,
+    file_mtime_ns: int | None, limits: Limits | None,
+) -> FileLoadResult:
+    """Send each row of temp table `incoming` to its place and log the load; inside the caller's transaction."""
+    limits = limits or configured_limits()
+    load_id = next_load_id(con)
+    loaded_at = datetime.now(UTC)
+    lineage = [load_id, source_file, loaded_at]
+    con.execute(f"create or replace temp table checked as {validation.checked_rows_sql(entity, RAW_SCHEMA, limits, loaded_at)}")
+    columns = {row[0] for row in con.execute("select column_name from (describe incoming)").fetchall()}
+    excluded = f"incoming.{EXCLUDE_REASON_COLUMN}" if EXCLUDE_REASON_COLUMN in columns else "cast(null as varchar)"
+    record = validation.record_sql(entity, with_source_record=SOURCE_RECORD_COLUMN in columns)
+    con.execute(
+        f"""
+        create or replace temp table routed as
+        select checked.*, {record} as _record,
+               case when {excluded} is not null then 'excluded'
+                    when len(_reasons) > 0 then 'quarantine'
+                    when len(_waits) > 0 then 'waiting'
+                    else 'loaded' end as _place,
+               case when {excluded} is not null then [{excluded}] else list_concat(_reasons, _waits) end as _held_for
+        from checked join incoming using (_source_row)
+        """
+    )
+    typed = ", ".join(entity.column_names)
+    con.execute(
+        f"""
+        insert into {RAW_SCHEMA}.{entity.name} ({typed}, _load_id, _source_file, _source_row, _loaded_at)
+        select {typed}, $1, $2, _source_row, $3 from routed where _place = 'loaded'
+        """,
+        lineage,
+    )
+    for place, table in (("quarantine", QUARANTINE_TABLE), ("waiting", WAITING_TABLE), ("excluded", EXCLUDED_TABLE)):
+        con.execute(
+            f"""
+            insert into {table}
+            select $4, $1, $2, _source_row, $3, _record, _held_for, array_to_string(_held_for, '; ')
+            from routed where _place = $5
+            """,
+            [*lineage, entity.name, place],
+        )
+    con.execute(
+        f"""
+        insert into {QUARANTINE_TABLE}
+        select $4, $1, $2, line, $3, to_json(csv_line), [reason], reason from rejected_lines
+        """,
+        [*lineage, entity.name],
+    )
+    counts = dict(con.execute("select _place, count(*) from routed group by 1").fetchall())
+    counts["quarantine"] = counts.get("quarantine", 0) + con.execute("select count(*) from rejected_lines").fetchall()[0][0]
+    flags = dict(con.execute(
+        "select flag, count(*) from (select unnest(_flags) as flag from routed where _place = 'loaded') "
+        "group by 1 order by 1"
+    ).fetchall())
+    result = FileLoadResult(
+        source_file, file_hash, False, rows_read=sum(counts.values()), rows_loaded=counts.get("loaded", 0),
+        rows_quarantined=counts["quarantine"], rows_waiting=counts.get("waiting", 0),
+        rows_excluded=counts.get("excluded", 0), row_flags=flags,
+    )
+    con.execute(
+        f"""
+        insert into {FILE_LOADS_TABLE} (load_id, entity, source_file, file_hash, file_bytes, rows_read, rows_loaded,
+                                        rows_quarantined, loaded_at, file_mtime_ns, rows_waiting, rows_excluded,
+                                        row_flags)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [load_id, entity.name, source_file, file_hash, file_bytes, result.rows_read, result.rows_loaded,
+         result.rows_quarantined, loaded_at, file_mtime_ns, result.rows_waiting, result.rows_excluded,
+         _json(flags)],
+    )
+    return result
+
+
+def _json(flags: dict[str, int]) -> str | None:
+    return json.dumps(flags, ensure_ascii=False) if flags else None
+
+
+def _read_into_incoming(con: duckdb.DuckDBPyConnection, entity: Entity, path: Path) -> None:
     """Read the file as text into temp table `incoming`; malformed CSV lines go to `rejected_lines`.
 
     Everything is read as VARCHAR so that typing happens in one place (validation), where a
@@ -292,17 +337,18 @@ def _read_into_incoming(con: duckdb.DuckDBPyConnection, entity: Entity, path: Pa
             )
     except duckdb.Error as error:
         raise FileLoadError(_cannot_load(path, entity, str(error).splitlines()[0])) from error
+    _require_columns(con, entity, lambda problem: _cannot_load(path, entity, problem))
 
+
+def _require_columns(con: duckdb.DuckDBPyConnection, entity: Entity, message) -> None:
+    """Every contract column in `incoming`; one that joined the contract late may be absent (empty)."""
     present = {row[0] for row in con.execute("select column_name from (describe incoming)").fetchall()}
     for column in entity.columns:
         if column.may_be_absent and column.name not in present:
             con.execute(f"alter table incoming add column {column.name} varchar")
     missing = [c.name for c in entity.columns if c.name not in present and not c.may_be_absent]
     if missing:
-        raise FileLoadError(
-            _cannot_load(path, entity, f"missing column(s) {', '.join(missing)}; expected {', '.join(entity.column_names)}")
-        )
-    return con.execute("select count(*) from rejected_lines").fetchall()[0][0]
+        raise FileLoadError(message(f"missing column(s) {', '.join(missing)}; expected {', '.join(entity.column_names)}"))
 
 
 def _cannot_load(path: Path, entity: Entity, problem: str) -> str:
@@ -317,11 +363,3 @@ def _display_path(path: Path, data_dir: Path) -> str:
         return path.resolve().relative_to(data_dir.resolve()).as_posix()
     except ValueError:
         return str(path.resolve())
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

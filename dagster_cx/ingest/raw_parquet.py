@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_cx.contract import ENTITIES
-from dagster_cx.ingest.loader import RAW_SCHEMA
+from dagster_cx.ingest.raw_tables import RAW_SCHEMA
 from dagster_cx.warehouse import sql_literal
 
 EXPORTED_TABLES: tuple[str, ...] = tuple(entity.name for entity in ENTITIES)

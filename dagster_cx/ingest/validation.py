@@ -6,8 +6,13 @@ carries readable reasons ("talk_seconds -5 is below the minimum 0") rather than 
 
 from __future__ import annotations
 
-from dagster_cx.contract import ENTITIES_BY_NAME, Column, Entity, Lookup
+from datetime import datetime
+
+from dagster_cx.contract import ENTITIES_BY_NAME, FLAG, QUARANTINE, WAIT, Column, Entity, Lookup
+from dagster_cx.ingest.plausibility import Limits
 from dagster_cx.warehouse import sql_literal as _q
+
+LIMIT_NOTE = " (a plausibility limit; CX_PLAUSIBILITY_LIMITS changes it)"
 
 
 def _text(column: Column) -> str:
@@ -84,6 +89,51 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
+def _plausibility_reasons(entity: Entity, limits: Limits, now: datetime) -> list[str]:
+    """CASE expressions for values past a plausibility limit (dagster_cx.ingest.plausibility)."""
+    reasons = []
+    for name, maximum in limits.columns_of(entity.name).items():
+        reasons.append(
+            f"case when {name} > {maximum} then {_q(name + ' ')} || {name} || "
+            f"{_q(' is above the plausible maximum ' + _number(maximum) + LIMIT_NOTE)} end"
+        )
+    for name, (end, start, hours) in limits.durations_of(entity.name).items():
+        reasons.append(
+            f"case when {end} - {start} > to_microseconds({int(hours * 3_600_000_000)}) then "
+            f"{_q(name + ' (' + end + ' - ' + start + ') of ')} || round((epoch({end}) - epoch({start})) / 3600, 1) || "
+            f"{_q(' h is above the plausible maximum ' + _number(hours) + ' h' + LIMIT_NOTE)} end"
+        )
+    moment = f"{_q(now.isoformat())}::timestamptz"
+    for column in entity.columns:
+        if column.type not in ("timestamptz", "date"):
+            continue
+        value = column.name if column.type == "timestamptz" else f"{column.name}::timestamptz"
+        if limits.max_hours_in_future is not None:
+            reasons.append(
+                f"case when {value} > {moment} + to_microseconds({int(limits.max_hours_in_future * 3_600_000_000)}) "
+                f"then {_q(column.name + ' ')} || {_text(column)} || "
+                f"{_q(f' is more than {_number(limits.max_hours_in_future)} h after the load ({now:%Y-%m-%d %H:%M} UTC)' + LIMIT_NOTE)} end"
+            )
+        if limits.max_years_in_past is not None:
+            reasons.append(
+                f"case when {value} < {moment} - to_days({int(limits.max_years_in_past * 365.25)}) "
+                f"then {_q(column.name + ' ')} || {_text(column)} || "
+                f"{_q(f' is more than {_number(limits.max_years_in_past)} years before the load' + LIMIT_NOTE)} end"
+            )
+    return reasons
+
+
+def _rule_reasons(entity: Entity, on_failure: str) -> list[str]:
+    return [f"case when not coalesce({rule.condition}, true) then {_q(rule.reason)} end"
+            for rule in entity.rules if rule.on_failure == on_failure]
+
+
+def _reason_list(reasons: list[str]) -> str:
+    if not reasons:
+        return "cast([] as varchar[])"
+    return f"list_filter([{', '.join(reasons)}], lambda reason: reason is not null)"
+
+
 def _latest(raw_schema: str, lookup: Lookup, key: str) -> str:
     """The newest loaded version of each key of a lookup entity (later files update earlier ones).
 
@@ -96,13 +146,19 @@ def _latest(raw_schema: str, lookup: Lookup, key: str) -> str:
     )
 
 
-def record_sql(entity: Entity) -> str:
-    """The row as read from `incoming`, every value as text: what the quarantine keeps."""
-    return f"to_json(struct_pack({', '.join(f'{c.name} := {c.name}' for c in entity.columns)}))"
+def record_sql(entity: Entity, with_source_record: bool = False) -> str:
+    """The row as read from `incoming`, every value as text: what the quarantine and the waiting
+    rows keep; with a source's batch, the vendor's own record too (`_source_record`)."""
+    values = [f"{c.name} := incoming.{c.name}" for c in entity.columns]
+    if with_source_record:
+        values.append("_source_record := incoming._source_record")
+    return f"to_json(struct_pack({', '.join(values)}))"
 
 
-def checked_rows_sql(entity: Entity, raw_schema: str) -> str:
-    """A SELECT over temp table `incoming` returning typed columns, `_source_row` and `_reasons`.
+def checked_rows_sql(entity: Entity, raw_schema: str, limits: Limits, now: datetime) -> str:
+    """A SELECT over temp table `incoming` returning typed columns, `_source_row` and three lists:
+    `_reasons` (the row is bad: quarantine), `_waits` (a parent it names is not loaded yet) and
+    `_flags` (loaded, but counted).
 
     Repeated keys are found by aggregating (only repeats survive it): a window over every row
     took a third of the validation time.
@@ -120,7 +176,8 @@ def checked_rows_sql(entity: Entity, raw_schema: str) -> str:
     key_join = " and ".join(f"repeated.{k} = typed.{k}" for k in entity.key)
     key_text = " || '/' || ".join(f"{k}::varchar" for k in entity.key)
     reasons = [r for c in entity.columns for r in _column_reasons(c)]
-    reasons += [f"case when not coalesce({rule.condition}, true) then {_q(rule.reason)} end" for rule in entity.rules]
+    reasons += _plausibility_reasons(entity, limits, now)
+    reasons += _rule_reasons(entity, QUARANTINE)
     reasons.append(
         f"case when {key_present} and _source_row > _key_first_row then "
         f"'duplicate key ' || {key_text} || ' in this file (first at row ' || _key_first_row || ')' end"
@@ -152,7 +209,9 @@ def checked_rows_sql(entity: Entity, raw_schema: str) -> str:
         ),
         final as (
             select _source_row, {', '.join(entity.column_names)},
-                   list_filter([{', '.join(reasons)}], lambda reason: reason is not null) as _reasons
+                   {_reason_list(reasons)} as _reasons,
+                   {_reason_list(_rule_reasons(entity, WAIT))} as _waits,
+                   {_reason_list(_rule_reasons(entity, FLAG))} as _flags
             from keyed
         )
         select * from final

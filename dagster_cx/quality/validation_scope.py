@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from dagster_cx.build_state import staged_through_load_id
-from dagster_cx.ingest.loader import BUILD_LOG_TABLE, RAW_SCHEMA
+from dagster_cx.ingest.raw_tables import BUILD_LOG_TABLE, RAW_SCHEMA
 
 if TYPE_CHECKING:
     from dagster_cx.quality.gx_suites import SuiteOutcome, SuiteSpec

@@ -1384,7 +1384,7 @@ def simulate_r2(draws: int = R2_SIMULATION_DRAWS, seed: int = R2_SIMULATION_SEED
 # (month index, fault): each contact fault is an extra row, numbered after the valid ones
 # by its position here; the duplicate repeats an existing contact_id.
 _CONTACT_FAULTS = ((1, "not_valid"), (1, "no_offset"), (2, "missing_id"), (2, "duplicate"), (3, "before"),
-                   (3, "negative"), (4, "channel"))
+                   (3, "negative"), (4, "channel"), (5, "implausible"))
 _RESPONSE_FAULTS = ((1, "missing_answered_at"), (2, "unknown_kind"))  # extra responses without answers
 _ANSWER_FAULT_MONTH = 2
 _UNKNOWN_RESPONSE_ID = "R99999999"
@@ -1408,7 +1408,7 @@ def _bad_contacts(rng: np.random.Generator, table: pa.Table, month: int, n_valid
         if fault == "duplicate":  # an older snapshot of the same contact, a few rows later
             row.update(status="solved", closed_at=None)
             inserts.append((min(position + 3, table.num_rows), row))
-            planted.append({"reason_contains": "duplicate key", "key": row["contact_id"]})
+            planted.append({"reason_contains": "duplicate key", "key": row["contact_id"], "outcome": "quarantined"})
             continue
         row["contact_id"] = f"CT{number:08d}"
         if fault == "not_valid":
@@ -1423,10 +1423,12 @@ def _bad_contacts(rng: np.random.Generator, table: pa.Table, month: int, n_valid
             reason = "is before"
         elif fault == "negative":
             row["talk_seconds"], reason = -42, "below the minimum"
+        elif fault == "implausible":  # valid for the contract's types, but no call lasts 11.6 days
+            row["talk_seconds"], reason = 999_999, "above the plausible maximum"
         else:
             row["channel"], reason = "fax", "is not one of"
         inserts.append((int(rng.integers(0, table.num_rows + 1)), row))
-        planted.append({"reason_contains": reason, "key": row["contact_id"]})
+        planted.append({"reason_contains": reason, "key": row["contact_id"], "outcome": "quarantined"})
     return _insert_rows(table, inserts), planted
 
 
@@ -1443,7 +1445,7 @@ def _bad_responses(rng: np.random.Generator, table: pa.Table, month: int, n_vali
         else:
             row["survey_kind"], reason = "exit", "is not one of"
         inserts.append((int(rng.integers(0, table.num_rows + 1)), row))
-        planted.append({"reason_contains": reason, "key": row["response_id"]})
+        planted.append({"reason_contains": reason, "key": row["response_id"], "outcome": "quarantined"})
     return _insert_rows(table, inserts), planted
 
 
@@ -1456,15 +1458,17 @@ def _bad_answers(rng: np.random.Generator, table: pa.Table, month: int) -> tuple
     rated = pc.filter(table["response_id"], pc.equal(table["question_id"], "q_nps"))
     unrated = pc.filter(responses, pc.invert(pc.is_in(responses, value_set=rated)))
     faults = (
-        (unrated[int(rng.integers(0, len(unrated)))].as_py(), "q_nps", 11.0, "outside the question's scale"),
-        (responses[int(rng.integers(0, len(responses)))].as_py(), "q_unknown", 3.0, "unknown question_id"),
-        (_UNKNOWN_RESPONSE_ID, "q_nps", 9.0, "unknown response_id"),
+        (unrated[int(rng.integers(0, len(unrated)))].as_py(), "q_nps", 11.0, "outside the question's scale",
+         "quarantined"),
+        # A parent that never arrives: the answer waits for it (raw.waiting), it is not lost.
+        (responses[int(rng.integers(0, len(responses)))].as_py(), "q_unknown", 3.0, "unknown question_id", "waiting"),
+        (_UNKNOWN_RESPONSE_ID, "q_nps", 9.0, "unknown response_id", "waiting"),
     )
     inserts = [(int(rng.integers(0, table.num_rows + 1)),
                 {"response_id": rid, "question_id": qid, "answer_value": value, "answer_text": None})
-               for rid, qid, value, _ in faults]
-    planted = [{"reason_contains": reason, "key": {"response_id": rid, "question_id": qid}}
-               for rid, qid, _, reason in faults]
+               for rid, qid, value, _, _ in faults]
+    planted = [{"reason_contains": reason, "key": {"response_id": rid, "question_id": qid}, "outcome": outcome}
+               for rid, qid, _, reason, outcome in faults]
     return _insert_rows(table, inserts), planted
 
 
@@ -1474,17 +1478,17 @@ def _bad_status_changes(rng: np.random.Generator, table: pa.Table, month: int) -
     for number, (fault_month, fault) in enumerate(_STATUS_CHANGE_FAULTS, start=_HISTORY_FAULT_ID + 1):
         if fault_month != month:
             continue
-        if fault == "unknown_contact":
+        if fault == "unknown_contact":  # waits for a contact that never arrives (raw.waiting)
             row = table.slice(int(rng.integers(0, table.num_rows)), 1).to_pylist()[0]
-            row["contact_id"], reason = _UNKNOWN_CONTACT_ID, "unknown contact_id"
+            row["contact_id"], reason, outcome = _UNKNOWN_CONTACT_ID, "unknown contact_id", "waiting"
         else:  # a second `new`, three hours before the contact was created (a skewed clock)
             new = np.flatnonzero(pc.equal(table["status"], "new").to_numpy(zero_copy_only=False))
             row = table.slice(int(new[rng.integers(0, len(new))]), 1).to_pylist()[0]
             row["changed_at"] = (datetime.fromisoformat(row["changed_at"]) - timedelta(hours=3)).isoformat()
-            reason = "changed_at is before the contact was created"
+            reason, outcome = "changed_at is before the contact was created", "quarantined"
         row["status_change_id"] = f"SC{number:0{_ID_WIDTH}d}"
         inserts.append((int(rng.integers(0, table.num_rows + 1)), row))
-        planted.append({"reason_contains": reason, "key": row["status_change_id"]})
+        planted.append({"reason_contains": reason, "key": row["status_change_id"], "outcome": outcome})
     return _insert_rows(table, inserts), planted
 
 
@@ -1502,7 +1506,7 @@ def _bad_messages(rng: np.random.Generator, table: pa.Table, month: int) -> tupl
             row["author_role"], reason = "supervisor", "is not one of"
         row["message_id"] = f"MS{number:0{_ID_WIDTH}d}"
         inserts.append((int(rng.integers(0, table.num_rows + 1)), row))
-        planted.append({"reason_contains": reason, "key": row["message_id"]})
+        planted.append({"reason_contains": reason, "key": row["message_id"], "outcome": "quarantined"})
     return _insert_rows(table, inserts), planted
 
 
