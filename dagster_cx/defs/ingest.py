@@ -28,6 +28,8 @@ from dagster_cx.ingest.raw_tables import (
 )
 from dagster_cx.ingest.reconcile import mismatches
 from dagster_cx.ingest.waiting import can_wait, waiting_rows
+from dagster_cx.sources.batches import RecordsLost, load_batches
+from dagster_cx.sources.registry import configured_sources
 
 GROUP = "ingest"
 WRITER_POOL = "duckdb_writer"
@@ -52,15 +54,20 @@ def _spec(entity: Entity) -> dg.AssetSpec:
 def raw_files(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, raw_files: RawFilesResource
 ) -> Iterator[dg.MaterializeResult]:
-    """Load each selected entity's new files; rows waiting for a parent load when it has arrived."""
+    """Load each selected entity's new files and source batches; rows waiting for a parent load when it has arrived."""
     limits = configured_limits()
     failures: dict[str, str] = {}
     with warehouse.connect() as con:
         ensure_raw_schema(con, ENTITIES)
+        batches = [batch for source in configured_sources() for batch in source.batches(con)]
         for entity in ENTITIES:
             if raw_asset_key(entity.name) not in context.selected_asset_keys:
                 continue
             result = load_entity(con, entity, raw_files.path, limits)
+            try:
+                result.files += load_batches(con, entity.name, batches, limits)
+            except RecordsLost as error:
+                result.failures[entity.name] = str(error)
             _log(context, result)
             metadata = _metadata(con, entity, result)
             if raw_files.parquet_path and not is_current(con, raw_files.parquet_path, entity.name):
