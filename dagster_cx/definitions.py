@@ -17,10 +17,11 @@ from dagster_cx.defs.publish import bi_snapshot
 from dagster_cx.defs.quality import gx_checks
 from dagster_cx.defs.report import cx_report
 from dagster_cx.defs.resources import build_resources
+from dagster_cx.defs.sources import landing_assets
 from dagster_cx.defs.sensors import new_raw_files
 
 defs = dg.Definitions(
-    assets=[raw_files, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, cx_report, detractor_alerts, survey_invitations],
+    assets=[*landing_assets(), raw_files, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, cx_report, detractor_alerts, survey_invitations],
     asset_checks=[*raw_checks, *gx_checks],
     jobs=[full_build_job, survey_invitations_job, spark_build_job],
     schedules=[daily_full_build, daily_survey_invitations],

@@ -67,10 +67,13 @@ def test_asset_graph_snapshot():
                                          "mart_sla_attainment_daily")),
     }
     assert {c for c in checks if c.endswith(":rows_reconcile")} == {f"{k}:rows_reconcile" for k in EXPECTED_ASSETS if k.startswith("raw/")}
+    assert {c for c in checks if c.endswith(":waiting_rows")} == {
+        f"raw/{e}:waiting_rows" for e in ("contact_status_changes", "contact_messages", "survey_answers", "survey_opt_outs")
+    }
     assert {c for c in checks if c.endswith(":freshness")} == {
         f"raw/{e}:freshness" for e in ("customers", "contacts", "survey_responses", "survey_answers")
     }
-    assert sum(1 for c in checks if ":gx_" not in c and not c.endswith((":rows_reconcile", ":freshness"))) > 40  # dbt tests
+    assert sum(1 for c in checks if ":gx_" not in c and not c.endswith((":rows_reconcile", ":freshness", ":waiting_rows"))) > 40  # dbt tests
     assert [j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")] == [
         "cx_full_build", "cx_spark_build", "cx_survey_invitations"]
     assert [s.name for s in defs.schedules] == ["cx_full_build_schedule", "cx_survey_invitations_schedule"]
@@ -80,7 +83,7 @@ def test_asset_graph_snapshot():
 def test_the_spark_job_runs_ingestion_and_dbt_without_the_duckdb_only_steps():
     nodes = set(defs.resolve_job_def("cx_spark_build").graph.node_names())
     entities = {key.split("/")[1] for key in EXPECTED_ASSETS if key.startswith("raw/")}
-    assert {f"raw__{e}" for e in entities} | {f"raw__{e}_rows_reconcile" for e in entities} <= nodes
+    assert {"raw_files"} | {f"raw__{e}_rows_reconcile" for e in entities} <= nodes
     assert {"dbt_staging", "dbt_marts"} <= nodes
     assert not {n for n in nodes if "_gx_" in n or "driver" in n or "snapshot" in n or "report" in n
                 or "alerts" in n or "invitations" in n}, nodes

@@ -15,6 +15,7 @@ import dagster as dg
 from dagster_cx import settings
 from dagster_cx.contract import ENTITIES, Entity
 from dagster_cx.defs.resources import RawFilesResource, WarehouseResource
+from dagster_cx.defs.sources import landings_feeding
 from dagster_cx.ingest.freshness import freshness
 from dagster_cx.ingest.loader import EntityLoadResult, load_entity
 from dagster_cx.ingest.plausibility import configured_limits
@@ -46,7 +47,7 @@ def _spec(entity: Entity) -> dg.AssetSpec:
         group_name=GROUP,
         kinds={"duckdb", "python"},
         description=f"{entity.description} Loaded from CX_DATA_DIR/{entity.name}/ (CSV or Parquet).",
-        deps=[raw_asset_key(name) for name in entity.depends_on],
+        deps=[*(raw_asset_key(name) for name in entity.depends_on), *landings_feeding(entity.name)],
     )
 
 

@@ -48,7 +48,7 @@ daily_survey_invitations = dg.ScheduleDefinition(
 # this job leaves them out; dbt's own tests still run with every model (README, "Scaling out").
 spark_build_job = dg.define_asset_job(
     name="cx_spark_build",
-    selection=(dg.AssetSelection.groups("ingest") | dg.AssetSelection.assets(dbt_staging, dbt_marts))
+    selection=(dg.AssetSelection.groups("sources", "ingest") | dg.AssetSelection.assets(dbt_staging, dbt_marts))
     - dg.AssetSelection.checks(*gx_checks),
     executor_def=dg.in_process_executor,
     description="With CX_DBT_TARGET=spark: ingest new raw files into DuckDB (and their Parquet export), "

@@ -1,0 +1,23 @@
+"""Landing assets of the configured API sources (one module per source system here), and what they feed.
+
+A landing asset lands a vendor's records as they are (dlt, through dagster-dlt's `@dlt_assets`)
+into the warehouse schema named after the source; the ingestion step then maps them onto the
+contract. Its spec's tag FEEDS_TAG names the raw entities its records become, so each raw
+asset depends on the landings that feed it and lineage reads vendor -> raw -> staging.
+"""
+
+import dagster as dg
+
+GROUP = "sources"
+FEEDS_TAG = "cx/feeds"  # the raw entities a landing asset's records map to, comma-separated
+
+
+def landing_assets() -> list[dg.AssetsDefinition]:
+    """The landing assets of every configured API source (none without configuration)."""
+    return []
+
+
+def landings_feeding(entity: str) -> list[dg.AssetKey]:
+    """Keys of the landing assets whose records map to the entity."""
+    return [spec.key for assets in landing_assets() for spec in assets.specs
+            if entity in spec.tags.get(FEEDS_TAG, "").split(",")]
