@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dagster_cx.sources.amazon_connect.source import AmazonConnectSource
 from dagster_cx.sources.batches import VendorSource
 
 
 def configured_sources() -> list[VendorSource]:
     """Every source system whose configuration is set, in the order their batches load."""
-    return []
+    sources: list[VendorSource | None] = [
+        AmazonConnectSource.from_environment(),
+    ]
+    return [source for source in sources if source is not None]
