@@ -44,7 +44,8 @@ def ctr(contact_id: str, start: str, end: str, *, channel: str = "VOICE", method
         record["Agent"] = {"ARN": f"{ARN}/agent/{agent['id']}", "Username": f"login.{agent['id']}",
                            "ConnectedToAgentTimestamp": agent["at"], "AgentInteractionDuration": agent["talk"],
                            "CustomerHoldDuration": agent.get("hold", 0), "NumberOfHolds": 1 if agent.get("hold") else 0,
-                           "AfterContactWorkDuration": agent.get("acw", 0)}
+                           "AfterContactWorkDuration": agent.get("acw", 0),
+                           "AfterContactWorkEndTimestamp": agent.get("acw_end")}
     return record
 
 
@@ -56,7 +57,8 @@ LEG_1 = ctr("t1", "2026-03-02T10:10:00Z", "2026-03-02T10:15:00Z", initial="t1",
             agent={"id": "a1", "at": "2026-03-02T10:10:50Z", "talk": 240, "hold": 20, "acw": 30})
 LEG_2 = ctr("t2", "2026-03-02T10:15:00Z", "2026-03-02T10:25:00Z", method="TRANSFER", initial="t1", previous="t1",
             queue=("billing", "2026-03-02T10:15:01Z"),
-            agent={"id": "a2", "at": "2026-03-02T10:16:00Z", "talk": 500, "hold": 0, "acw": 60})
+            agent={"id": "a2", "at": "2026-03-02T10:16:00Z", "talk": 500, "hold": 0, "acw": 60,
+                   "acw_end": "2026-03-02T10:26:00Z"})
 ABANDONED = ctr("k2", "2026-03-02T11:00:00Z", "2026-03-02T11:02:00Z", queue=("pl_support", "2026-03-02T11:00:20Z"),
                 customer="u2")
 IVR_ONLY = ctr("k3", "2026-03-02T11:05:00Z", "2026-03-02T11:06:00Z", queue=None, customer="u2")
@@ -77,7 +79,7 @@ def test_a_transfer_chain_is_one_contact_with_handle_time_summed_and_first_answe
     assert row["contact_id"] == "t1" and row["queue"] == "pl_support" and row["agent_id"] == "a1"
     assert (row["created_at"], row["queue_entered_at"], row["first_replied_at"]) == (
         "2026-03-02T10:10:00Z", "2026-03-02T10:10:20Z", "2026-03-02T10:10:50Z")
-    assert row["closed_at"] == row["resolved_at"] == "2026-03-02T10:25:00Z"
+    assert (row["resolved_at"], row["closed_at"]) == ("2026-03-02T10:25:00Z", "2026-03-02T10:26:00Z")
     assert (row["talk_seconds"], row["hold_seconds"], row["after_contact_work_seconds"]) == (740, 20, 90)
     assert (row["transfer_count"], row["is_abandoned"], row["direction"]) == (1, False, "inbound")
 

@@ -18,7 +18,7 @@ from dagster_cx.ingest.reconcile import mismatches
 from dagster_cx.sample.zendesk_api import FakeZendesk
 from dagster_cx.sources.batches import load_batches
 from dagster_cx.sources.zendesk.credentials import ZendeskAccount
-from dagster_cx.sources.zendesk.mapping import ZendeskSettings, contact_row, event_rows
+from dagster_cx.sources.zendesk.mapping import Directory, ZendeskSettings, contact_row, customer_row, event_rows
 from dagster_cx.sources.zendesk.source import ZendeskSource
 from dagster_cx.warehouse import connect
 
@@ -85,7 +85,7 @@ def account_records() -> dict[str, list[dict]]:
 
 def test_a_ticket_maps_channel_queue_reason_and_status_and_a_deleted_one_is_left_out_with_why():
     records = account_records()
-    groups = {g["id"]: g["name"] for g in records["groups"]}
+    groups = Directory(group_names={g["id"]: g["name"] for g in records["groups"]})
     row = contact_row(records["tickets"][1], groups, SETTINGS)
     assert (row["contact_id"], row["customer_id"], row["channel"], row["queue"], row["contact_reason"]) == (
         "2", "102", "chat", "pl_support", "delivery")
@@ -96,14 +96,28 @@ def test_a_ticket_maps_channel_queue_reason_and_status_and_a_deleted_one_is_left
 
 def test_comment_authors_are_customers_agents_or_bots_and_internal_notes_stay_internal():
     records = account_records()
-    roles = {u["id"]: u["role"] for u in records["users"]}
+    users = Directory(users={u["id"]: u for u in records["users"]})
     events = {e["id"]: e for e in records["ticket_events"]}
-    _, messages = event_rows(events[22], roles, set())
+    _, messages = event_rows(events[22], users)
     assert [(m["author_role"], m["author_id"]) for m in messages] == [("bot", None)]
-    statuses, messages = event_rows(events[23], roles, set())
+    statuses, messages = event_rows(events[23], users)
     assert [(s["status"], s["agent_id"]) for s in statuses] == [("open", "201")]
     assert [(m["author_role"], m["is_public"]) for m in messages] == [("agent", False)]
-    assert event_rows(events[21], roles, set())[1][0]["author_role"] == "customer"
+    assert event_rows(events[21], users)[1][0]["author_role"] == "customer"
+
+
+def test_external_ids_key_contacts_customers_and_agents_and_crm_customers_are_left_to_the_crm():
+    records = account_records()
+    linked = Directory(users={101: {**records["users"][0], "external_id": "C0001"},
+                              201: {**records["users"][2], "external_id": "AG7"}},
+                       ticket_keys={1: "CT0009"})
+    row = contact_row({**records["tickets"][0], "external_id": "CT0009"}, linked, SETTINGS)
+    assert (row["contact_id"], row["customer_id"], row["agent_id"]) == ("CT0009", "C0001", "AG7")
+    statuses, messages = event_rows(records["ticket_events"][1], linked)
+    assert (statuses[0]["contact_id"], statuses[0]["agent_id"], messages[0]["author_id"]) == ("CT0009", "AG7", "AG7")
+    assert customer_row({**records["users"][0], "external_id": "C0001"}, SETTINGS)["_exclude_reason"].startswith(
+        "known to your CRM as C0001")
+    assert customer_row(records["users"][0], SETTINGS)["customer_id"] == "101"
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@
 A customer's call that an agent transfers becomes several CTRs (legs), linked by
 InitialContactId (the chain's first leg) and PreviousContactId. The customer made one
 contact with handoffs, so the chain is one contract contact keyed by its first leg's id:
-created, queued and first answered as its first leg was, closed when its last leg ended,
-talk, hold and after-contact work summed over the legs, one transfer per later leg that an
+created, queued and first answered as its first leg was, resolved when its last leg ended
+(the customer hung up or left the chat), closed when the last agent's after-contact work
+ended, talk, hold and after-contact work summed over the legs, one transfer per later leg that an
 agent took. FCR is then judged once per chain (dbt), not once per leg.
 """
 
@@ -90,6 +91,7 @@ def fold(key: str, legs: list[dict], settings: CtrSettings) -> dict:
     queue, agent = first.get("Queue") or {}, first.get("Agent") or {}
     answered_at = agent.get("ConnectedToAgentTimestamp")
     ended_at = _latest([leg.get("DisconnectTimestamp") for leg in legs])
+    wrapped_up_at = _latest([ended_at, *((leg.get("Agent") or {}).get("AfterContactWorkEndTimestamp") for leg in legs)])
     attributes = _attributes(legs)
     method = first.get("InitiationMethod") or ""
     return {
@@ -104,7 +106,7 @@ def fold(key: str, legs: list[dict], settings: CtrSettings) -> dict:
         "first_replied_at": answered_at,
         "first_resolved_at": ended_at if answered_at else None,
         "resolved_at": ended_at if answered_at else None,
-        "closed_at": ended_at,
+        "closed_at": wrapped_up_at,
         "talk_seconds": _sum(legs, "AgentInteractionDuration"),
         "hold_seconds": _sum(legs, "CustomerHoldDuration"),
         "after_contact_work_seconds": _sum(legs, "AfterContactWorkDuration"),

@@ -9,13 +9,16 @@ or mapped (the gate then loads or quarantines it).
 - A message's author role comes from the author's Zendesk role (end-user -> customer, agent
   or admin -> agent); comments made by triggers and automations (`via.channel` rule) or by
   Zendesk itself (author -1) are a bot's.
+- Zendesk's `external_id` (of a user or a ticket) links it to your own records: where set,
+  it is the contract's key (customer_id, agent_id, contact_id), else Zendesk's id. An end-user
+  with an external_id is your CRM's customer, so its customer export carries it: left out here.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dagster_cx.contract import CONTACT_MESSAGES, CONTACT_STATUS_CHANGES, CONTACTS, CUSTOMERS
 
@@ -38,6 +41,27 @@ DELETED = "deleted in Zendesk (the export lists deleted tickets with status dele
 
 
 @dataclass(frozen=True)
+class Directory:
+    """What mapping a record needs to know about the rest of the account (every landed load)."""
+
+    users: Mapping[int, Mapping] = field(default_factory=dict)  # id -> user (role, external_id)
+    group_names: Mapping[int, str] = field(default_factory=dict)
+    ticket_keys: Mapping[int, str] = field(default_factory=dict)  # ticket id -> contact_id
+    deleted_tickets: frozenset[int] = frozenset()
+
+    def person(self, user_id: int | None) -> str | None:
+        """A user's key in the contract: its external_id, else its Zendesk id."""
+        user = self.users.get(user_id) or {}
+        return user.get("external_id") or _text(user_id)
+
+    def role(self, user_id: int | None) -> str | None:
+        return (self.users.get(user_id) or {}).get("role")
+
+    def contact(self, ticket_id: int | None) -> str | None:
+        return self.ticket_keys.get(ticket_id) or _text(ticket_id)
+
+
+@dataclass(frozen=True)
 class ZendeskSettings:
     """Where the contact reason and the customer's segment and region are found in Zendesk."""
 
@@ -49,7 +73,7 @@ class ZendeskSettings:
     region_user_field: str = "region"
 
 
-def contact_row(ticket: Mapping, group_names: Mapping[int, str], settings: ZendeskSettings) -> dict:
+def contact_row(ticket: Mapping, directory: Directory, settings: ZendeskSettings) -> dict:
     """A ticket as a contact; its lifecycle comes from its events (status changes, comments)."""
     row = {"_source_record": _json(ticket)}
     if ticket.get("status") == "deleted":
@@ -58,11 +82,11 @@ def contact_row(ticket: Mapping, group_names: Mapping[int, str], settings: Zende
     channel = via.get("channel")
     return {
         **row,
-        "contact_id": _text(ticket.get("id")),
-        "customer_id": _text(ticket.get("requester_id")),
+        "contact_id": ticket.get("external_id") or _text(ticket.get("id")),
+        "customer_id": directory.person(ticket.get("requester_id")),
         "channel": CHANNELS.get(channel, channel),
-        "queue": group_names.get(ticket.get("group_id")) or settings.unassigned_queue,
-        "agent_id": _text(ticket.get("assignee_id")),
+        "queue": directory.group_names.get(ticket.get("group_id")) or settings.unassigned_queue,
+        "agent_id": directory.person(ticket.get("assignee_id")),
         "contact_reason": _reason(ticket, settings),
         "created_at": ticket.get("created_at"),
         # A ticket waits in its group's view from creation: it is offered then.
@@ -75,30 +99,31 @@ def contact_row(ticket: Mapping, group_names: Mapping[int, str], settings: Zende
     }
 
 
-def event_rows(event: Mapping, roles: Mapping[int, str], deleted_tickets: set[int]) -> tuple[list[dict], list[dict]]:
+def event_rows(event: Mapping, directory: Directory) -> tuple[list[dict], list[dict]]:
     """A ticket event's status changes and comments (its other child events are no contract record)."""
     children = _parsed(event.get("child_events")) or []
     statuses = [c for c in children if c.get("field_name") == "status" and c.get("event_type") in ("Create", "Change")]
     comments = [c for c in children if c.get("event_type") == "Comment"]
-    if event.get("ticket_id") in deleted_tickets:
+    if event.get("ticket_id") in directory.deleted_tickets:
         left_out = [{"_exclude_reason": f"an event of ticket {event.get('ticket_id')}, {DELETED}",
                      "_source_record": _json(child)} for child in statuses + comments]
         return left_out[:len(statuses)], left_out[len(statuses):]
-    updater_role = roles.get(event.get("updater_id"))
+    contact_id = directory.contact(event.get("ticket_id"))
     status_rows = [{
         "status_change_id": _text(child.get("id")),
-        "contact_id": _text(event.get("ticket_id")),
+        "contact_id": contact_id,
         "status": STATUSES.get(child.get("value"), child.get("value")),
         "changed_at": event.get("created_at"),
-        "agent_id": _text(event.get("updater_id")) if updater_role in AGENT_ROLES else None,
+        "agent_id": directory.person(event.get("updater_id"))
+        if directory.role(event.get("updater_id")) in AGENT_ROLES else None,
         "_source_record": _json(child),
     } for child in statuses]
     via = (_parsed(event.get("via")) or {}).get("channel")
     message_rows = [{
         "message_id": _text(child.get("id")),
-        "contact_id": _text(event.get("ticket_id")),
-        "author_role": _author_role(child.get("author_id"), via, roles),
-        "author_id": _text(child.get("author_id")) if child.get("author_id") != SYSTEM_AUTHOR else None,
+        "contact_id": contact_id,
+        "author_role": _author_role(child.get("author_id"), via, directory),
+        "author_id": directory.person(child.get("author_id")) if child.get("author_id") != SYSTEM_AUTHOR else None,
         "is_public": child.get("public"),
         "sent_at": child.get("created_at") or event.get("created_at"),
         "_source_record": _json(child),
@@ -111,6 +136,9 @@ def customer_row(user: Mapping, settings: ZendeskSettings) -> dict:
     row = {"_source_record": _json(user)}
     if user.get("role") != "end-user":
         return {**row, "_exclude_reason": f"a Zendesk {user.get('role')}, not a customer"}
+    if user.get("external_id"):
+        return {**row, "_exclude_reason": f"known to your CRM as {user['external_id']} (the user's external_id): "
+                                          "its customer export carries the customer"}
     fields = _parsed(user.get("user_fields")) or {}
     locale = user.get("locale") or ""
     return {
@@ -126,10 +154,10 @@ def customer_row(user: Mapping, settings: ZendeskSettings) -> dict:
     }
 
 
-def _author_role(author_id: int | None, via: str | None, roles: Mapping[int, str]) -> str | None:
+def _author_role(author_id: int | None, via: str | None, directory: Directory) -> str | None:
     if author_id == SYSTEM_AUTHOR or via in BOT_VIA:
         return "bot"
-    role = roles.get(author_id)
+    role = directory.role(author_id)
     if role == "end-user":
         return "customer"
     return "agent" if role in AGENT_ROLES else None

@@ -23,7 +23,14 @@ from dagster_cx.sources.batches import Batch, text_table
 from dagster_cx.sources.landing import landing_pipeline, unmapped_load_ids
 from dagster_cx.sources.zendesk.api import zendesk_support
 from dagster_cx.sources.zendesk.credentials import ZendeskAccount
-from dagster_cx.sources.zendesk.mapping import COLUMNS, ZendeskSettings, contact_row, customer_row, event_rows
+from dagster_cx.sources.zendesk.mapping import (
+    COLUMNS,
+    Directory,
+    ZendeskSettings,
+    contact_row,
+    customer_row,
+    event_rows,
+)
 
 NAME = "zendesk"
 
@@ -68,17 +75,21 @@ class ZendeskSource:
         users = _rows(con, "users", load_id)
         tickets = _rows(con, "tickets", load_id)
         events = _rows(con, "ticket_events", load_id)
-        groups = {row["id"]: row["name"] for row in _rows(con, "groups")}
-        roles = {row["id"]: row["role"] for row in _rows(con, "users")}
-        deleted = {row["id"] for row in _rows(con, "tickets") if row.get("status") == "deleted"}
+        every_ticket = _rows(con, "tickets")
+        directory = Directory(
+            users={row["id"]: row for row in _rows(con, "users")},
+            group_names={row["id"]: row["name"] for row in _rows(con, "groups")},
+            ticket_keys={row["id"]: row["external_id"] for row in every_ticket if row.get("external_id")},
+            deleted_tickets=frozenset(row["id"] for row in every_ticket if row.get("status") == "deleted"),
+        )
         statuses, messages = [], []
         for event in events:
-            event_statuses, event_messages = event_rows(event, roles, deleted)
+            event_statuses, event_messages = event_rows(event, directory)
             statuses += event_statuses
             messages += event_messages
         status_records, comment_records = _child_event_counts(con, load_id)
         for entity, rows, records in (("customers", [customer_row(u, self.settings) for u in users], len(users)),
-                                      ("contacts", [contact_row(t, groups, self.settings) for t in tickets], len(tickets)),
+                                      ("contacts", [contact_row(t, directory, self.settings) for t in tickets], len(tickets)),
                                       ("contact_status_changes", statuses, status_records),
                                       ("contact_messages", messages, comment_records)):
             yield Batch(entity, name, text_table(rows, COLUMNS[entity]), records_fetched=records)

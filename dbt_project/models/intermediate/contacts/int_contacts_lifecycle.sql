@@ -26,6 +26,7 @@ final as (
         contacts.channel,
         contacts.queue,
         contacts.priority,
+        contacts.direction,
         contacts.agent_id,
         contacts.contact_reason,
         contacts.created_at,

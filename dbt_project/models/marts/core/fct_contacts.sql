@@ -105,7 +105,7 @@ final as (
         resolved_at is not null and agent_reply_count = 2 as is_two_touch_resolution,
         resolved_at is not null and agent_reply_count > 2 as is_multi_touch_resolution,
         case
-            when resolved_at is null or is_abandoned then null
+            when resolved_at is null or is_abandoned or direction = 'outbound' then null
             else reopen_count = 0 and repeat_contacts_within_window = 0
         end as is_first_contact_resolution
     from measured
