@@ -139,9 +139,10 @@ def test_deliveries_pass_the_gate_once_and_a_late_leg_gives_its_contact_a_newer_
              gzipped=True, one_per_line=False)
     with connect(tmp_path / "cx.duckdb") as con:
         ensure_raw_schema(con, ENTITIES)
-        first = _load(con, drop)
-        assert [(r.rows_read, r.rows_loaded, r.rows_excluded, r.rows_quarantined) for r in first] == [
-            (3, 2, 1, 0), (6, 5, 1, 0)]
+        [first] = _load(con, drop)  # one batch for the pull's two deliveries
+        assert (first.rows_read, first.rows_loaded, first.rows_excluded, first.rows_quarantined) == (9, 7, 2, 0)
+        assert first.source_file == ("amazon_connect/2026/03/02/10/cx-ctr-1-2026-03-02-10-30-00-a .. "
+                                     "2026/03/02/12/cx-ctr-1-2026-03-02-12-30-00-b.gz (2 deliveries)")
         assert _load(con, drop) == []  # nothing new: every delivery is in the load log
         _deliver(drop, "13", "cx-ctr-1-2026-03-02-13-30-00-c", [LEG_2])
         [late] = _load(con, drop)
@@ -165,3 +166,7 @@ def test_an_unreadable_delivery_loads_nothing_and_is_named(tmp_path: Path):
         with pytest.raises(BatchRefused, match="bad: a gzip file that does not decompress.*re-deliver the file"):
             _load(con, drop)
         assert con.execute("select source_file from raw._file_loads").fetchall() == [("amazon_connect/2026/03/02/10/good",)]
+        # Fixed and re-delivered: the next pull loads it, and only it.
+        bad.write_bytes(gzip.compress(json.dumps(CHAT).encode()))
+        [fixed] = _load(con, drop)
+        assert (fixed.source_file, fixed.rows_loaded) == ("amazon_connect/2026/03/02/11/bad", 1)

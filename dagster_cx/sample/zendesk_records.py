@@ -47,7 +47,8 @@ def zendesk_records(customers: list[Row], contacts: list[Row], status_changes: l
     event_ids, tickets, events = count(EVENT_IDS), [], []
     for n, contact in enumerate(contacts):
         ticket_id = TICKET_IDS + n
-        requester = users.setdefault(contact["customer_id"], {"id": next(ids), "role": "end-user", "external_id": contact["customer_id"]})
+        requester = users.setdefault(contact["customer_id"], {"id": next(ids), "role": "end-user",
+                                                              "external_id": contact["customer_id"]})
         ticket_events = _status_events(contact, statuses_of.get(contact["contact_id"]), ticket_id, users, requester,
                                        event_ids)
         ticket_events += _comment_events(contact, messages_of.get(contact["contact_id"]), ticket_id, users, requester,

@@ -35,7 +35,8 @@ def zendesk_landing(source: ZendeskSource, group: str, feeds_tag: str, separator
     """The landing asset of one Zendesk account (its secrets are read when a request is made, never here)."""
 
     @dlt_assets(dlt_source=source.dlt_source(), dlt_pipeline=landing_pipeline(NAME, settings.warehouse_path()),
-                name="zendesk_landing", dagster_dlt_translator=_Translator(group, feeds_tag, separator), pool=WRITER_POOL)
+                name="zendesk_landing", dagster_dlt_translator=_Translator(group, feeds_tag, separator),
+                pool=WRITER_POOL)
     def _landing(context: dg.AssetExecutionContext, dlt: DagsterDltResource):
         yield from dlt.run(context=context)
 

@@ -1,10 +1,12 @@
-"""The Amazon Connect source: new Firehose deliveries of CTRs, landed as they are, one contacts batch each.
+"""The Amazon Connect source: new Firehose deliveries of CTRs, landed as they are, one contacts batch per pull.
 
 Configured by CX_AMAZON_CONNECT_CTR_DIR (the folder the bucket syncs to). Each delivery not
-in the load log yet is read, landed in `amazon_connect.contact_records` (one row per CTR,
-the record as JSON), and mapped with every landed leg of its chains, so a transfer leg that
-arrives in a later delivery gives its contact a newer, fuller version. A delivery that cannot
-be read loads nothing and fails the step naming it; the others load.
+loaded yet is read and landed in `amazon_connect.contact_records` (one row per CTR, the record
+as JSON, with the batch it went into); the pull's deliveries are mapped together with every
+landed leg of their chains, so a transfer leg that arrives in a later delivery gives its
+contact a newer, fuller version. One batch per pull, not per delivery: Firehose delivers a
+file every few minutes, and each batch costs the gate's checks. A delivery that cannot be read
+loads nothing and fails the step naming it; the others load.
 """
 
 from __future__ import annotations
@@ -49,49 +51,65 @@ class AmazonConnectSource:
         ))
 
     def batches(self, con: duckdb.DuckDBPyConnection) -> Iterator[Batch]:
-        """One contacts batch per delivery not loaded yet, in delivery order."""
+        """The pull's new deliveries as one contacts batch; then each unreadable delivery as a refused one."""
         if not self.folder.is_dir():
             raise FileNotFoundError(f"{FOLDER_VARIABLE}={self.folder} is not a folder: point it at the folder your "
                                     "Firehose bucket syncs to, or unset it.")
-        done = {row[0] for row in con.execute(
-            f"select source_file from {FILE_LOADS_TABLE} where entity = 'contacts' and source_file like ?",
-            [f"{NAME}/%"]).fetchall()}
-        deliveries: list[tuple[str, list[dict] | str]] = []
+        _create_landing(con)
+        done = _loaded_deliveries(con)
+        readable: list[tuple[str, list[dict]]] = []
+        unreadable: list[Batch] = []
         for path in delivered_files(self.folder):
             name = f"{NAME}/{path.relative_to(self.folder).as_posix()}"
             if name in done:
                 continue
             try:
-                records = read_records(path)
+                readable.append((name, read_records(path)))
             except UnreadableCtrFile as error:
-                deliveries.append((name, f"{error}. Nothing of it was loaded: re-deliver the file (or move it out "
-                                         f"of {FOLDER_VARIABLE}) and run again."))
-                continue
-            _land(con, name, records)
-            deliveries.append((name, records))
-        for name, records in deliveries:
-            if isinstance(records, str):
-                yield Batch("contacts", name, pa.table({}), problem=records)
-                continue
+                unreadable.append(Batch("contacts", name, pa.table({}), problem=f"{error}. Nothing of it was loaded: "
+                                        f"re-deliver the file (or move it out of {FOLDER_VARIABLE}) and run again."))
+        if readable:
+            batch = readable[0][0] if len(readable) == 1 else (
+                f"{readable[0][0]} .. {readable[-1][0].removeprefix(NAME + '/')} ({len(readable)} deliveries)")
+            for name, records in readable:
+                _land(con, name, batch, records)
+            records = [record for _, delivery in readable for record in delivery]
             rows = map_delivery(records, _landed_legs(con, records), self.settings)
-            yield Batch("contacts", name, text_table(rows, ROW_COLUMNS), records_fetched=len(records))
+            yield Batch("contacts", batch, text_table(rows, ROW_COLUMNS), records_fetched=len(records))
+        yield from unreadable  # after the readable ones: a refused batch stops the entity's later batches
 
 
-def _land(con: duckdb.DuckDBPyConnection, name: str, records: list[dict]) -> None:
-    """The delivery's CTRs as they are, replacing an earlier landing of the same file (a re-run)."""
+def _create_landing(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {NAME}")
     con.execute(f"""
         create table if not exists {LANDING_TABLE} (
-            source_file varchar, record_index integer, contact_id varchar, chain_key varchar,
+            source_file varchar, batch varchar, record_index integer, contact_id varchar, chain_key varchar,
             last_update_at varchar, is_customer_contact boolean, record json
         )""")
+
+
+def _loaded_deliveries(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Deliveries whose batch is in the load log (one landed by a run that failed before loading is not)."""
+    return {row[0] for row in con.execute(f"""
+        select distinct source_file from {LANDING_TABLE}
+        where batch in (select source_file from {FILE_LOADS_TABLE} where entity = 'contacts')""").fetchall()}
+
+
+def _land(con: duckdb.DuckDBPyConnection, name: str, batch: str, records: list[dict]) -> None:
+    """The delivery's CTRs as they are, replacing an earlier landing of the same file (a re-run)."""
     con.execute(f"delete from {LANDING_TABLE} where source_file = ?", [name])
-    con.executemany(
-        f"insert into {LANDING_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
-        [[name, index, record.get("ContactId"), chain_key(record),
-          record.get("LastUpdateTimestamp"), exclusion(record) is None, json.dumps(record, ensure_ascii=False)]
-         for index, record in enumerate(records)],
-    )
+    rows = pa.table({
+        "source_file": [name] * len(records), "batch": [batch] * len(records),
+        "record_index": pa.array(range(len(records)), pa.int32()),
+        "contact_id": pa.array([r.get("ContactId") for r in records], pa.string()),
+        "chain_key": pa.array([chain_key(r) for r in records], pa.string()),
+        "last_update_at": pa.array([r.get("LastUpdateTimestamp") for r in records], pa.string()),
+        "is_customer_contact": [exclusion(r) is None for r in records],
+        "record": [json.dumps(r, ensure_ascii=False) for r in records],
+    })
+    con.register("landing_rows", rows)
+    con.execute(f"insert into {LANDING_TABLE} select * from landing_rows")
+    con.unregister("landing_rows")
 
 
 def _landed_legs(con: duckdb.DuckDBPyConnection, records: list[dict]) -> dict[str, list[dict]]:
