@@ -30,6 +30,28 @@ def _run(args: argparse.Namespace) -> int:
         except dg.Failure as error:
             print(error.description, file=sys.stderr)
             return 1
+    from dagster_cx import writer_lock
+
+    try:
+        with writer_lock.writing(settings.warehouse_path(), f"cx-warehouse {args.command}", say=_say):
+            return _build(args)
+    except writer_lock.WarehouseBusy as error:
+        print(f"\n{error}", file=sys.stderr)
+        return 1
+
+
+# What a failure caused by another process holding the warehouse says (dagster_cx.writer_lock, DuckDB).
+LOCK_MARKERS = ("still being written by", "stayed locked by another process", "Could not set lock")
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _build(args: argparse.Namespace) -> int:
+    """The run itself, holding the warehouse: materialise, check, publish, summarise."""
+    from dagster_cx import settings
+
     print(f"Raw data:  {settings.data_dir()}\nWarehouse: {settings.warehouse_path()}\nChecking the dbt project ...", flush=True)
     from dagster_cx.defs.dbt_project import ensure_manifest
 
@@ -60,7 +82,10 @@ def _run(args: argparse.Namespace) -> int:
         print("\nThe build did not complete:", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
+        locked = any(marker in problem for problem in problems for marker in LOCK_MARKERS)
         print(
+            "Another process held the warehouse (DuckDB lets one process write a file): let it finish or close it, "
+            "then re-run; nothing was loaded twice." if locked else
             "Nothing downstream of a failed step or blocking check was built. Fix the input (quarantined rows are in "
             "raw.quarantine with their reasons), then re-run: loaded files are skipped, so a re-run is safe.",
             file=sys.stderr,

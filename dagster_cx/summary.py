@@ -101,9 +101,10 @@ def waiting_lines(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]:
         return []
     lines = [f"Waiting for a parent (loaded when it arrives; warn after {settings.max_wait_hours():g} h):"]
     for rows in waiting:
-        reason, _ = rows.top_reasons[0]
-        knock_on = f", {rows.parent_quarantined:,} for a quarantined parent" if rows.parent_quarantined else ""
-        lines.append(f"  {rows.entity:<22} {rows.rows:>7,} rows, oldest {rows.hours_waited(now):.1f} h: {reason}{knock_on}")
+        reasons = ("; ".join(f"{reason} ({count:,})" for reason, count in rows.top_reasons[:3])
+                   if len(rows.top_reasons) > 1 else rows.top_reasons[0][0])
+        knock_on = f"; {rows.parent_quarantined:,} of them for a quarantined parent" if rows.parent_quarantined else ""
+        lines.append(f"  {rows.entity:<22} {rows.rows:>7,} rows, oldest {rows.hours_waited(now):.1f} h: {reasons}{knock_on}")
     return lines
 
 

@@ -53,6 +53,7 @@ def test_asset_graph_snapshot():
         "staging/stg_cx__survey_answers:gx_stg_survey_answers",
         "staging/stg_cx__survey_responses:gx_stg_survey_responses",
         "marts/fct_contacts:gx_fct_contacts",
+        "marts/fct_contacts:gx_fct_contacts_drift",
         "marts/fct_survey_responses:gx_fct_survey_responses",
         "marts/mart_nps_daily:gx_mart_nps_daily",
         "marts/mart_nps_monthly:gx_mart_nps_monthly",
@@ -89,11 +90,11 @@ def test_the_spark_job_runs_ingestion_and_dbt_without_the_duckdb_only_steps():
                 or "alerts" in n or "invitations" in n}, nodes
 
 
-def test_gx_checks_are_blocking():
+def test_gx_checks_are_blocking_but_the_warning_suites():
     graph = defs.resolve_asset_graph()
     for key in graph.asset_check_keys:
         if ":gx_" in key.to_user_string() or key.name == "rows_reconcile":
-            assert graph.get_check_spec(key).blocking, key
+            assert graph.get_check_spec(key).blocking == (key.name != "gx_fct_contacts_drift"), key
 
 
 def test_every_model_and_column_is_documented(handmade_db):

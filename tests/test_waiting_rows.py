@@ -6,7 +6,9 @@ rows read = in the raw table + released + waiting + quarantined + excluded.
 
 from __future__ import annotations
 
+import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +16,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from dagster_cx import summary
 from dagster_cx.contract import CONTACTS, ENTITIES, ENTITIES_BY_NAME, QUESTIONS, SURVEY_ANSWERS, SURVEY_RESPONSES
 from dagster_cx.ingest.loader import load_entity
 from dagster_cx.ingest.raw_tables import ensure_raw_schema
@@ -237,3 +240,23 @@ def _check_metadata(result: dg.ExecuteInProcessResult, check: str) -> dict:
     [evaluation] = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
                     and e.event_specific_data.asset_check_key.to_user_string() == check]
     return {key: value.value for key, value in evaluation.metadata.items()}
+
+
+def test_the_summary_says_what_waits_and_which_rows_name_an_unknown_customer(con, tmp_path):
+    _write(tmp_path, "contact_status_changes", "a.csv", CHANGE_HEADER + "\ns1,c9,open,2026-01-05T09:30:00Z,a1\n"
+           "s2,c9,solved,2026-01-05T10:30:00Z,a1\n")
+    load_entity(con, STATUS_CHANGES, tmp_path)
+    con.execute("update raw.waiting set _loaded_at = _loaded_at - interval 50 hours")
+    lines = summary.waiting_lines(con, datetime.now(UTC))
+    assert lines[0] == "Waiting for a parent (loaded when it arrives; warn after 48 h):"
+    assert re.fullmatch(r"  contact_status_changes +2 rows, oldest 50\.0 h: unknown contact_id \(no loaded contact\)", lines[1])
+    # Staging as dbt leaves it: one contact and one response of a customer the customers lack.
+    con.execute("create schema staging")
+    con.execute("create table staging.stg_cx__customers as select 'u1' as customer_id")
+    con.execute("create table staging.stg_cx__contacts as select * from (values ('c1', 'u1'), ('c2', 'u9')) t(contact_id, customer_id)")
+    con.execute("create table staging.stg_cx__survey_responses as select 'r1' as response_id, 'u7' as customer_id")
+    assert summary.customer_flag_lines(con) == [
+        "Unknown customers (loaded, flagged):",
+        "  contacts                     1 rows name a customer not in customers (segment 'unknown' in the marts)",
+        "  survey_responses             1 rows name a customer not in customers (segment 'unknown' in the marts)",
+    ]

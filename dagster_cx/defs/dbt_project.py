@@ -25,9 +25,13 @@ dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, target_path=os.en
 
 
 def dbt_executable() -> str:
-    """The dbt installed beside this Python, so an un-activated virtualenv still finds it."""
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+    """The dbt installed beside this Python, so an un-activated virtualenv still finds it; through
+    `cx-dbt`, which ends dbt when this process dies (dagster_cx/dbt_child.py), where installed."""
+    for name in ("cx-dbt", "dbt"):
+        beside = Path(sys.executable).with_name(name)
+        if beside.exists():
+            return str(beside)
+    return shutil.which("dbt") or "dbt"
 
 
 class InstalledDbtCliResource(DbtCliResource):

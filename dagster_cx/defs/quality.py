@@ -21,8 +21,9 @@ def _build_check(spec: SuiteSpec) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(list(spec.asset_key)),
         name=f"gx_{spec.name}",
-        blocking=True,
-        description=f"Great Expectations suite {spec.path.name} on {spec.relation}.",
+        blocking=spec.severity == "error",
+        description=f"Great Expectations suite {spec.path.name} on {spec.relation}"
+        + (" (warns; the build goes on)." if spec.severity == "warn" else "."),
     )
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource,
                build_options: BuildOptionsResource) -> dg.AssetCheckResult:
@@ -42,10 +43,12 @@ def _build_check(spec: SuiteSpec) -> dg.AssetChecksDefinition:
             context.log.error(f"{spec.name}: {failure}")
         return dg.AssetCheckResult(
             passed=outcome.success,
-            severity=dg.AssetCheckSeverity.ERROR,
+            severity=dg.AssetCheckSeverity.WARN if spec.severity == "warn" else dg.AssetCheckSeverity.ERROR,
             description=None if outcome.success else
             f"{len(outcome.failures)} of {outcome.evaluated} expectations failed on {spec.relation} "
-            f"({outcome.scope.reason}); fix the data (or the suite {spec.path.name}) and re-run.",
+            f"({outcome.scope.reason}); "
+            + ("look at the rows it names: the build went on." if spec.severity == "warn" else
+               f"fix the data (or the suite {spec.path.name}) and re-run."),
             metadata={
                 "rows_validated": outcome.rows,
                 "scope": outcome.scope.reason,

@@ -3,22 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 from dagster_dlt import DagsterDltResource
+from pydantic import PrivateAttr
 
-from dagster_cx import settings, warehouse
+from dagster_cx import settings, warehouse, writer_lock
 from dagster_cx.defs.dbt_project import dbt_cli
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file; connections are opened per use and always closed."""
+    """The DuckDB warehouse file; connections are opened per use and always closed.
+
+    A run that uses it holds the warehouse's writer lock from start to end (dagster_cx.writer_lock),
+    so runs from the UI, a schedule, a sensor and the CLI never write at the same time: the later
+    one waits, saying for whom.
+    """
 
     database: str
+    _holding: ExitStack = PrivateAttr(default_factory=ExitStack)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        who = f"Dagster run {context.run_id[:8]}" if context.run_id else "a Dagster process"
+        self._holding.enter_context(writer_lock.writing(Path(self.database), who, say=context.log.warning))
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._holding.close()
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

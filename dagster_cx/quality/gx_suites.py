@@ -47,6 +47,10 @@ class SuiteSpec:
     suite_json: dict[str, Any]
     path: Path
     changed_keys: ChangedKeys | None = None
+    # "error": a failure blocks what lies downstream; "warn": it is reported and the build goes on.
+    severity: str = "error"
+    # Validate this SQL's result instead of the relation's rows (a roll-up of it, e.g. per week).
+    query: str | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -87,8 +91,13 @@ def load_suites(directory: Path) -> list[SuiteSpec]:
                     suite_json=document,
                     path=path,
                     changed_keys=ChangedKeys.from_meta(meta.get("changed_keys"), document["name"]),
+                    severity=meta.get("severity", "error"),
+                    query=meta.get("query"),
                 )
             )
+            if specs[-1].severity not in ("error", "warn"):
+                raise ValueError(f"Expectation suite {path}: meta.severity is {specs[-1].severity!r}; "
+                                 "use 'error' (blocking) or 'warn'.")
         except KeyError as missing:
             raise ValueError(
                 f"Expectation suite {path} lacks {missing}: give it a name and meta.relation and "
@@ -274,6 +283,8 @@ def _columns_of(expectations: list[dict[str, Any]]) -> list[str]:
         kwargs = expectation.get("kwargs", {})
         found = [kwargs[a] for a in COLUMN_ARGUMENTS if a in kwargs]
         found += [c for a in COLUMN_LIST_ARGUMENTS for c in kwargs.get(a, [])]
+        if kwargs.get("row_condition"):  # `<column> <operator> <value>`, as expectations/README.md says
+            found.append(kwargs["row_condition"].split()[0])
         names += [c for c in found if c not in names]
     return names
 
@@ -300,7 +311,8 @@ def _read_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, columns: list
     suite took at size M.
     """
     columns = spec.columns if columns is None else columns
-    source = spec.relation if where is None else f"(select * from {spec.relation} where {where})"
+    relation = f"({spec.query})" if spec.query else spec.relation
+    source = relation if where is None else f"(select * from {relation} where {where})"
     if not columns:  # a row count: GX needs the rows, not 42M values of a dummy column
         return pd.DataFrame(index=pd.RangeIndex(con.execute(f"select count(*) from {source}").fetchall()[0][0]))
     selected = ", ".join(f'"{c}"' for c in columns)

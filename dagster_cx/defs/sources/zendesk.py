@@ -5,6 +5,7 @@ from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
 from dagster_dlt.translator import DltResourceTranslatorData
 
 from dagster_cx import settings
+from dagster_cx.defs.resources import WarehouseResource
 from dagster_cx.sources.landing import landing_pipeline
 from dagster_cx.sources.zendesk.source import NAME, ZendeskSource
 
@@ -37,7 +38,8 @@ def zendesk_landing(source: ZendeskSource, group: str, feeds_tag: str, separator
     @dlt_assets(dlt_source=source.dlt_source(), dlt_pipeline=landing_pipeline(NAME, settings.warehouse_path()),
                 name="zendesk_landing", dagster_dlt_translator=_Translator(group, feeds_tag, separator),
                 pool=WRITER_POOL)
-    def _landing(context: dg.AssetExecutionContext, dlt: DagsterDltResource):
+    def _landing(context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource):
+        # dlt writes the warehouse file itself; `warehouse` is here for its writer lock, held for the run.
         yield from dlt.run(context=context)
 
     return _landing
