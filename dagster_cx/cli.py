@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from pathlib import Path
 
 
@@ -151,6 +152,31 @@ def _generate(args: argparse.Namespace) -> int:
     from dagster_cx.sample.generator import generate
 
     generate(Path(args.out), size=args.size, seed=args.seed, progress=lambda line: print(line, flush=True))
+    if args.format == "vendors":
+        from dagster_cx.sample.vendor_shapes import write_vendor_shapes
+
+        moved = write_vendor_shapes(Path(args.out))
+        print(f"contact center in the vendors' shapes: {moved['amazon_connect_contacts']:,} calls as Amazon Connect "
+              f"CTRs in {Path(args.out) / 'amazon_connect'}, {moved['zendesk_tickets']:,} tickets for the fake "
+              f"Zendesk API in {Path(args.out) / 'zendesk_api.json'}")
+    return 0
+
+
+def _fake_zendesk(args: argparse.Namespace) -> int:
+    from dagster_cx.sample.zendesk_api import FakeZendesk
+
+    email, token = os.environ.get("CX_ZENDESK_EMAIL"), os.environ.get("CX_ZENDESK_API_TOKEN")
+    if not email or not token:
+        print("Set CX_ZENDESK_EMAIL and CX_ZENDESK_API_TOKEN (any values): the fake API accepts only those, "
+              "as the source will send them.", file=sys.stderr)
+        return 2
+    api = FakeZendesk.from_file(Path(args.records), email, token)
+    with api.serving(args.port) as url:
+        print(f"fake Zendesk API on {url} (set CX_ZENDESK_BASE_URL={url}); Ctrl-C stops it", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            return 0
     return 0
 
 
@@ -197,7 +223,15 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--out", required=True, help="folder to write (one sub-folder per entity)")
     gen.add_argument("--size", default="sample", help="sample, S, M or L")
     gen.add_argument("--seed", type=int, default=20260101)
+    gen.add_argument("--format", choices=["contract", "vendors"], default="contract",
+                     help="vendors: the contact center as Amazon Connect CTR files and Zendesk API records instead")
     gen.set_defaults(handler=_generate)
+
+    fake = commands.add_parser("fake-zendesk", help="serve Zendesk API records (generate --format vendors) on "
+                               "127.0.0.1, paged as Zendesk's API pages them, for an offline run")
+    fake.add_argument("--records", required=True, help="the records file, e.g. data/vendor_sample/zendesk_api.json")
+    fake.add_argument("--port", type=int, default=8765)
+    fake.set_defaults(handler=_fake_zendesk)
 
     args = parser.parse_args(argv)
     return args.handler(args)

@@ -17,6 +17,9 @@ CONTACT_STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
 STATUS_CHANGE_STATUSES = CONTACT_STATUSES + ("reopened",)
 CONTACT_PRIORITIES = ("low", "normal", "high", "urgent")
 MESSAGE_AUTHOR_ROLES = ("customer", "agent", "bot")
+# Who started a contact: the customer (inbound), the contact center (outbound), or a callback the
+# customer asked for. Only inbound contacts are offered to a queue in the service-level sense.
+CONTACT_DIRECTIONS = ("inbound", "outbound", "callback")
 JOURNEY_STAGES = (
     "awareness",
     "consideration",
@@ -265,6 +268,12 @@ CONTACTS = Entity(
         Column("reopen_count", "integer", "Times it was reopened after a resolution.", min_value=0),
         Column("priority", "varchar", "Priority the ticketing tool gave it; empty = normal. SLA policies "
                "(seed sla_policies) are chosen by it.", allowed=CONTACT_PRIORITIES, may_be_absent=True),
+        Column("direction", "varchar", "Who started it: the customer (inbound), the contact center (outbound) or "
+               "a callback the customer asked for; empty = inbound. Outbound and callback contacts are never offered "
+               "(no abandonment, no service level).", allowed=CONTACT_DIRECTIONS, may_be_absent=True),
+        Column("transfer_count", "integer", "Times another agent took the contact over (a voice platform's transfer "
+               "chain: one contact, several legs); empty = 0. Counts as handoffs when the contact has no messages.",
+               min_value=0, may_be_absent=True),
     ),
     rules=(
         RowRule("queue_entered_at is null or queue_entered_at >= created_at", "queue_entered_at is before created_at"),

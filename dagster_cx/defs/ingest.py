@@ -29,7 +29,7 @@ from dagster_cx.ingest.raw_tables import (
 )
 from dagster_cx.ingest.reconcile import mismatches
 from dagster_cx.ingest.waiting import can_wait, waiting_rows
-from dagster_cx.sources.batches import RecordsLost, load_batches
+from dagster_cx.sources.batches import BatchRefused, load_batches
 from dagster_cx.sources.registry import configured_sources
 
 GROUP = "ingest"
@@ -67,7 +67,7 @@ def raw_files(
             result = load_entity(con, entity, raw_files.path, limits)
             try:
                 result.files += load_batches(con, entity.name, batches, limits)
-            except RecordsLost as error:
+            except BatchRefused as error:
                 result.failures[entity.name] = str(error)
             _log(context, result)
             metadata = _metadata(con, entity, result)

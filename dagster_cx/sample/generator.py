@@ -598,10 +598,11 @@ def _dates(day_index: np.ndarray, period: _Period, missing: np.ndarray | None = 
 
 
 def _table(entity: Entity, columns: dict[str, pa.Array]) -> pa.Table:
-    """A table with exactly the entity's columns in contract order."""
-    if set(columns) != set(entity.column_names):
+    """A table with the entity's columns in contract order; a column a file may lack (may_be_absent) may be left out."""
+    required = {c.name for c in entity.columns if not c.may_be_absent}
+    if not required <= set(columns) <= set(entity.column_names):
         raise ValueError(f"{entity.name}: columns {sorted(columns)} do not match the contract")
-    return pa.table({name: columns[name] for name in entity.column_names})
+    return pa.table({name: columns[name] for name in entity.column_names if name in columns})
 
 
 # Survey consent: the share of customers who opt out during the period, and of those, who opt back in.

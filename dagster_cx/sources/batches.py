@@ -30,6 +30,7 @@ class Batch:
     source_name: str  # how the load log names it: "zendesk/1733570000.1", "qualtrics/exports/x.csv"
     rows: pa.Table
     records_fetched: int | None = None  # vendor records behind these rows; None: not one row per record
+    problem: str | None = None  # the unit could not be read (say why and what to do): nothing of it loads
 
     @property
     def content_hash(self) -> str:
@@ -50,7 +51,11 @@ class VendorSource(Protocol):
         """Batches of vendor data not loaded yet, any entity, in the order they should load."""
 
 
-class RecordsLost(RuntimeError):
+class BatchRefused(RuntimeError):
+    """A batch the gate refuses whole: nothing of it loads; the step fails naming it after loading the rest."""
+
+
+class RecordsLost(BatchRefused):
     """A mapping produced fewer (or more) rows than the vendor records behind them."""
 
 
@@ -60,6 +65,8 @@ def load_batches(
     """Load the entity's batches through the gate, in order; check each against its vendor records."""
     results = []
     for batch in (b for b in batches if b.entity == entity):
+        if batch.problem:
+            raise BatchRefused(batch.problem)
         if batch.records_fetched is not None and batch.rows.num_rows != batch.records_fetched:
             raise RecordsLost(
                 f"{batch.source_name}: {batch.records_fetched:,} vendor records were mapped to {batch.rows.num_rows:,} "

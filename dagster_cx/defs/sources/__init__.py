@@ -9,15 +9,23 @@ asset depends on the landings that feed it and lineage reads vendor -> raw -> st
 import dagster as dg
 
 GROUP = "sources"
-FEEDS_TAG = "cx/feeds"  # the raw entities a landing asset's records map to, comma-separated
+FEEDS_TAG = "cx/feeds"  # the raw entities a landing asset's records map to, joined by FEEDS_SEPARATOR
+# Dagster tag values allow only letters, digits and "_-.": a comma is refused.
+FEEDS_SEPARATOR = "."
 
 
 def landing_assets() -> list[dg.AssetsDefinition]:
     """The landing assets of every configured API source (none without configuration)."""
-    return []
+    from dagster_cx.defs.sources.zendesk import zendesk_landing
+    from dagster_cx.sources.zendesk.source import ZendeskSource
+
+    assets = []
+    if (zendesk := ZendeskSource.from_environment()) is not None:
+        assets.append(zendesk_landing(zendesk, GROUP, FEEDS_TAG, FEEDS_SEPARATOR))
+    return assets
 
 
 def landings_feeding(entity: str) -> list[dg.AssetKey]:
     """Keys of the landing assets whose records map to the entity."""
     return [spec.key for assets in landing_assets() for spec in assets.specs
-            if entity in spec.tags.get(FEEDS_TAG, "").split(",")]
+            if entity in spec.tags.get(FEEDS_TAG, "").split(FEEDS_SEPARATOR)]

@@ -29,6 +29,8 @@ renamed as (
         status as contact_status,
         coalesce(reopen_count, 0) as reopen_count,
         coalesce(priority, 'normal') as priority,
+        coalesce(direction, 'inbound') as direction,
+        coalesce(transfer_count, 0) as transfer_count,
         _loaded_at as loaded_at
     from source
     {{ latest_version(key_columns | join(', ')) }}

@@ -26,6 +26,7 @@ final as (
         contacts.channel,
         contacts.queue,
         contacts.priority,
+        contacts.direction,
         contacts.agent_id,
         contacts.contact_reason,
         contacts.created_at,
@@ -58,7 +59,7 @@ final as (
         case
             when message_metrics.contact_id is not null then message_metrics.replying_agent_count
             when contacts.first_replied_at is not null and not contacts.is_abandoned and contacts.agent_id is not null
-                then 1
+                then 1 + contacts.transfer_count
             else 0
         end as agent_count,
         coalesce(message_metrics.bot_reply_count, 0) as bot_reply_count,

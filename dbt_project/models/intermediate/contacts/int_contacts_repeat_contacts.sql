@@ -1,6 +1,7 @@
 {#- A repeat contact: the same customer, on the same reason, created after this contact
     (ties broken by contact_id) and no later than cx_fcr_window_days after this contact's
-    resolution (or creation, while unresolved). -#}
+    resolution (or creation, while unresolved). The customer comes back: an outbound call the
+    contact center makes is no repeat. -#}
 {{ incremental_by('contact_id', 'int_changes_contacts') }}
 
 with
@@ -26,6 +27,7 @@ repeat_pairs as (
         on later.customer_id = original.customer_id
         and later.contact_reason = original.contact_reason
         and later.contact_id <> original.contact_id
+        and later.direction <> 'outbound'
         and (
             later.created_at > original.created_at
             or (later.created_at = original.created_at and later.contact_id > original.contact_id)

@@ -38,6 +38,7 @@ measured as (
         contacts.contact_reason,
         contacts.contact_status,
         contacts.priority,
+        contacts.direction,
         contacts.created_at,
         {{ reporting_date('contacts.created_at') }} as created_date,
         contacts.queue_entered_at,
@@ -94,7 +95,7 @@ measured as (
 final as (
     select
         *,
-        entered_queue and not coalesce(is_short_abandon, false) as is_offered,
+        entered_queue and direction = 'inbound' and not coalesce(is_short_abandon, false) as is_offered,
         case when is_handled then talk_seconds + hold_seconds + after_contact_work_seconds end as handle_seconds,
         coalesce(queue_wait_seconds <= {{ var('cx_service_level_seconds') }}, false)
             and is_handled as is_answered_within_service_level,
@@ -104,7 +105,7 @@ final as (
         resolved_at is not null and agent_reply_count = 2 as is_two_touch_resolution,
         resolved_at is not null and agent_reply_count > 2 as is_multi_touch_resolution,
         case
-            when resolved_at is null or is_abandoned then null
+            when resolved_at is null or is_abandoned or direction = 'outbound' then null
             else reopen_count = 0 and repeat_contacts_within_window = 0
         end as is_first_contact_resolution
     from measured

@@ -1,0 +1,45 @@
+"""Zendesk's landing asset: dlt fetches what changed in the account into the warehouse's `zendesk` schema."""
+
+import dagster as dg
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
+from dagster_dlt.translator import DltResourceTranslatorData
+
+from dagster_cx import settings
+from dagster_cx.defs.resources import WarehouseResource
+from dagster_cx.sources.landing import landing_pipeline
+from dagster_cx.sources.zendesk.source import NAME, ZendeskSource
+
+WRITER_POOL = "duckdb_writer"  # dlt writes the warehouse file, like the ingestion step
+# Which raw entities each resource's records become (the mapping in dagster_cx/sources/zendesk/mapping.py).
+FEEDS = {
+    "tickets": ("contacts",),
+    "ticket_events": ("contact_status_changes", "contact_messages"),
+    "users": ("customers", "contact_messages"),
+    "groups": ("contacts",),
+}
+
+
+class _Translator(DagsterDltTranslator):
+    def __init__(self, group: str, feeds_tag: str, separator: str) -> None:
+        self.group, self.feeds_tag, self.separator = group, feeds_tag, separator
+
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
+        spec = super().get_asset_spec(data)
+        return spec.replace_attributes(
+            key=dg.AssetKey([NAME, data.resource.name]), group_name=self.group, deps=[],
+            description=f"Zendesk Support's {data.resource.name}, as the API returns them, in the warehouse schema "
+            f"{NAME} (landed by dlt; only what changed since the last landing is fetched).",
+        ).merge_attributes(tags={self.feeds_tag: self.separator.join(FEEDS[data.resource.name])})
+
+
+def zendesk_landing(source: ZendeskSource, group: str, feeds_tag: str, separator: str) -> dg.AssetsDefinition:
+    """The landing asset of one Zendesk account (its secrets are read when a request is made, never here)."""
+
+    @dlt_assets(dlt_source=source.dlt_source(), dlt_pipeline=landing_pipeline(NAME, settings.warehouse_path()),
+                name="zendesk_landing", dagster_dlt_translator=_Translator(group, feeds_tag, separator),
+                pool=WRITER_POOL)
+    def _landing(context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource):
+        # dlt writes the warehouse file itself; `warehouse` is here for its writer lock, held for the run.
+        yield from dlt.run(context=context)
+
+    return _landing

@@ -1,0 +1,160 @@
+"""A local stand-in for Zendesk Support's API, written from Zendesk's published API reference.
+
+It serves a Zendesk account's records (the shape `cx-warehouse generate --format zendesk`
+writes) on 127.0.0.1 the way the real endpoints page them, so the Zendesk source runs offline:
+- cursor-based incremental exports (`/api/v2/incremental/tickets/cursor.json` with
+  `include=metric_sets`, `/api/v2/incremental/users/cursor.json`): `start_time` or `cursor`,
+  `per_page`; pages carry `after_cursor`, `after_url` and `end_of_stream`, and the last
+  cursor resumes later (an item updated again moves behind it);
+- the time-based ticket event export (`/api/v2/incremental/ticket_events.json`): `start_time`,
+  `per_page`; pages carry `next_page`, `end_time`, `count`, `end_of_stream`;
+- `/api/v2/groups.json`: cursor pagination (`page[size]`, `meta.has_more`, `links.next`);
+- API-token basic auth (401 otherwise) and rate limiting: a 429 with `Retry-After` when told to.
+Deleted tickets stay in the export with status `deleted`, as the reference documents.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
+
+CURSOR_EXPORTS = {"/api/v2/incremental/tickets/cursor.json": "tickets", "/api/v2/incremental/users/cursor.json": "users"}
+EVENTS_EXPORT = "/api/v2/incremental/ticket_events.json"
+GROUPS = "/api/v2/groups.json"
+MAX_PAGE = 1000
+
+
+def _epoch(timestamp: str) -> int:
+    return int(datetime.fromisoformat(timestamp).timestamp())
+
+
+class FakeZendesk:
+    """An account's records and the server that pages them; change `records` between runs to simulate activity."""
+
+    def __init__(self, records: dict[str, list[dict]], email: str, token: str, page_size: int = MAX_PAGE) -> None:
+        self.records = records
+        self.page_size = page_size
+        self.expected_auth = "Basic " + base64.b64encode(f"{email}/token:{token}".encode()).decode()
+        self.rate_limited: dict[str, int] = {}  # path -> Retry-After seconds of the next request to it
+        self.requests: list[str] = []  # every path and query asked for, in order
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_file(cls, path: Path, email: str, token: str, page_size: int = MAX_PAGE) -> FakeZendesk:
+        return cls(json.loads(path.read_text()), email, token, page_size)
+
+    def upsert(self, kind: str, record: dict) -> None:
+        """Add a record, or replace the one with its id (a ticket updated since)."""
+        with self._lock:
+            self.records[kind] = [r for r in self.records.get(kind, []) if r["id"] != record["id"]] + [record]
+
+    @contextmanager
+    def serving(self, port: int = 0) -> Iterator[str]:
+        """Serve on 127.0.0.1 (a free port by default) in a thread; yields the base URL."""
+        server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join()
+
+    def respond(self, path: str, query: dict[str, str], base_url: str) -> tuple[int, dict[str, str], dict]:
+        """(status, headers, body) for one GET."""
+        with self._lock:
+            self.requests.append(f"{path}?{urlencode(query)}")
+            if path in self.rate_limited:
+                wait = self.rate_limited.pop(path)
+                return 429, {"Retry-After": str(wait)}, {"error": "APIRateLimitExceeded",
+                                                         "description": "Number of allowed API requests per minute exceeded"}
+            size = min(int(query.get("per_page") or query.get("page[size]") or self.page_size), self.page_size)
+            if path in CURSOR_EXPORTS:
+                return 200, {}, self._cursor_page(CURSOR_EXPORTS[path], path, query, size, base_url)
+            if path == EVENTS_EXPORT:
+                return 200, {}, self._events_page(query, size, base_url)
+            if path == GROUPS:
+                return 200, {}, self._groups_page(query, size, base_url)
+        return 404, {}, {"error": "InvalidEndpoint", "description": "Not found"}
+
+    def _cursor_page(self, kind: str, path: str, query: dict, size: int, base_url: str) -> dict:
+        ordered = sorted(self.records.get(kind, []), key=lambda r: (_epoch(r["updated_at"]), r["id"]))
+        if "cursor" in query:
+            after = tuple(int(x) for x in base64.b64decode(query["cursor"]).decode().split(":"))
+            remaining = [r for r in ordered if (_epoch(r["updated_at"]), r["id"]) > after]
+        else:
+            remaining = [r for r in ordered if _epoch(r["updated_at"]) >= int(query.get("start_time", 0))]
+        page = remaining[:size]
+        if page:
+            cursor = base64.b64encode(f"{_epoch(page[-1]['updated_at'])}:{page[-1]['id']}".encode()).decode()
+        else:
+            cursor = query.get("cursor") or base64.b64encode(f"{int(query.get('start_time', 0)) - 1}:0".encode()).decode()
+        body: dict[str, Any] = {
+            kind: page, "after_cursor": cursor, "before_cursor": None, "before_url": None,
+            "after_url": f"{base_url}{path}?{urlencode({'cursor': cursor, 'per_page': size})}",
+            "end_of_stream": len(remaining) <= size,
+        }
+        if kind == "tickets" and "metric_sets" in query.get("include", ""):
+            ids = {t["id"] for t in page}
+            body["metric_sets"] = [m for m in self.records.get("metric_sets", []) if m["ticket_id"] in ids]
+        return body
+
+    def _events_page(self, query: dict, size: int, base_url: str) -> dict:
+        start = int(query.get("start_time", 0))
+        comments = "comment_events" in query.get("include", "")
+        ordered = sorted((e for e in self.records.get("ticket_events", []) if e["timestamp"] >= start),
+                         key=lambda e: (e["timestamp"], e["id"]))
+        # A page never splits a second: events sharing the last one's timestamp join it (so a page may exceed
+        # per_page), and the next page starts after that second.
+        cut = size
+        while 0 < cut < len(ordered) and ordered[cut]["timestamp"] == ordered[cut - 1]["timestamp"]:
+            cut += 1
+        page = [e if comments else {**e, "child_events": [c for c in e["child_events"] if c["event_type"] != "Comment"]}
+                for e in ordered[:cut]]
+        end_time = page[-1]["timestamp"] if page else start
+        return {"ticket_events": page, "count": len(page), "end_time": end_time, "end_of_stream": len(ordered) <= cut,
+                "next_page": f"{base_url}{EVENTS_EXPORT}?{urlencode({**query, 'start_time': end_time + 1})}"}
+
+    def _groups_page(self, query: dict, size: int, base_url: str) -> dict:
+        ordered = sorted(self.records.get("groups", []), key=lambda g: g["id"])
+        offset = int(base64.b64decode(query["page[after]"]).decode()) if "page[after]" in query else 0
+        page, more = ordered[offset:offset + size], offset + size < len(ordered)
+        after = base64.b64encode(str(offset + size).encode()).decode()
+        return {"groups": page, "meta": {"has_more": more, "after_cursor": after if more else None},
+                "links": {"next": f"{base_url}{GROUPS}?{urlencode({'page[size]': size, 'page[after]': after})}"
+                          if more else None}}
+
+
+def _handler(api: FakeZendesk) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            url = urlparse(self.path)
+            if self.headers.get("Authorization") != api.expected_auth:
+                self._send(401, {}, {"error": "Couldn't authenticate you"})
+                return
+            query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+            self._send(*api.respond(url.path, query, f"http://{self.headers['Host']}"))
+
+        def _send(self, status: int, headers: dict[str, str], body: dict) -> None:
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
+            """Quiet: the request lines would go to stderr in every test."""
+
+    return Handler

@@ -1,0 +1,186 @@
+"""Zendesk records -> contract rows: tickets -> contacts, ticket events -> status changes and
+messages, end-users -> customers. One row per vendor record: left out on purpose with why,
+or mapped (the gate then loads or quarantines it).
+
+- Channel from the ticket's `via.channel`; queue from its group's name; reason from a
+  configured custom field, else the first ticket tag among configured reason tags.
+- Zendesk's `hold` is the contract's `on_hold`; a deleted ticket (status `deleted`, as the
+  incremental export documents it) and the events of deleted tickets are left out.
+- A message's author role comes from the author's Zendesk role (end-user -> customer, agent
+  or admin -> agent); comments made by triggers and automations (`via.channel` rule) or by
+  Zendesk itself (author -1) are a bot's.
+- Zendesk's `external_id` (of a user or a ticket) links it to your own records: where set,
+  it is the contract's key (customer_id, agent_id, contact_id), else Zendesk's id. An end-user
+  with an external_id is your CRM's customer, so its customer export carries it: left out here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from dagster_cx.contract import CONTACT_MESSAGES, CONTACT_STATUS_CHANGES, CONTACTS, CUSTOMERS
+
+EXTRA_COLUMNS = ("_exclude_reason", "_source_record")
+COLUMNS = {entity.name: (*entity.column_names, *EXTRA_COLUMNS)
+           for entity in (CUSTOMERS, CONTACTS, CONTACT_STATUS_CHANGES, CONTACT_MESSAGES)}
+# via.channel (Zendesk's "Via object" reference) -> the contract's channels; others are quarantined by name.
+CHANNELS = {
+    "email": "email", "web": "web", "api": "web", "mobile": "app", "mobile_sdk": "app", "help_center": "web",
+    "chat": "chat", "chat_transcript": "chat", "native_messaging": "messenger", "sunshine_conversations_api": "messenger",
+    "whatsapp": "messenger", "line": "messenger", "wechat": "messenger", "telegram": "messenger", "sms": "messenger",
+    "voice": "phone", "phone_call_inbound": "phone", "phone_call_outbound": "phone",
+    "facebook": "social", "twitter": "social", "instagram_dm": "social", "any_channel": "messenger",
+}
+STATUSES = {"new": "new", "open": "open", "pending": "pending", "hold": "on_hold", "solved": "solved", "closed": "closed"}
+AGENT_ROLES = {"agent", "admin"}
+BOT_VIA = {"rule", "answer_bot", "ai_agent", "side_conversation"}
+SYSTEM_AUTHOR = -1
+DELETED = "deleted in Zendesk (the export lists deleted tickets with status deleted)"
+
+
+@dataclass(frozen=True)
+class Directory:
+    """What mapping a record needs to know about the rest of the account (every landed load)."""
+
+    users: Mapping[int, Mapping] = field(default_factory=dict)  # id -> user (role, external_id)
+    group_names: Mapping[int, str] = field(default_factory=dict)
+    ticket_keys: Mapping[int, str] = field(default_factory=dict)  # ticket id -> contact_id
+    deleted_tickets: frozenset[int] = frozenset()
+
+    def person(self, user_id: int | None) -> str | None:
+        """A user's key in the contract: its external_id, else its Zendesk id."""
+        user = self.users.get(user_id) or {}
+        return user.get("external_id") or _text(user_id)
+
+    def role(self, user_id: int | None) -> str | None:
+        return (self.users.get(user_id) or {}).get("role")
+
+    def contact(self, ticket_id: int | None) -> str | None:
+        return self.ticket_keys.get(ticket_id) or _text(ticket_id)
+
+
+@dataclass(frozen=True)
+class ZendeskSettings:
+    """Where the contact reason and the customer's segment and region are found in Zendesk."""
+
+    reason_field_id: int | None = None  # a ticket custom field whose value is the reason
+    reason_tags: tuple[str, ...] = ()  # else: the first ticket tag among these
+    default_reason: str = "unspecified"
+    unassigned_queue: str = "unassigned"  # tickets in no group
+    segment_user_field: str = "segment"  # user_fields keys of end-users
+    region_user_field: str = "region"
+
+
+def contact_row(ticket: Mapping, directory: Directory, settings: ZendeskSettings) -> dict:
+    """A ticket as a contact; its lifecycle comes from its events (status changes, comments)."""
+    row = {"_source_record": _json(ticket)}
+    if ticket.get("status") == "deleted":
+        return {**row, "_exclude_reason": DELETED}
+    via = _parsed(ticket.get("via")) or {}
+    channel = via.get("channel")
+    return {
+        **row,
+        "contact_id": ticket.get("external_id") or _text(ticket.get("id")),
+        "customer_id": directory.person(ticket.get("requester_id")),
+        "channel": CHANNELS.get(channel, channel),
+        "queue": directory.group_names.get(ticket.get("group_id")) or settings.unassigned_queue,
+        "agent_id": directory.person(ticket.get("assignee_id")),
+        "contact_reason": _reason(ticket, settings),
+        "created_at": ticket.get("created_at"),
+        # A ticket waits in its group's view from creation: it is offered then.
+        "queue_entered_at": ticket.get("created_at"),
+        "closed_at": ticket.get("updated_at") if ticket.get("status") == "closed" else None,
+        "is_abandoned": False,
+        "status": STATUSES.get(ticket.get("status"), ticket.get("status")),
+        "priority": ticket.get("priority"),
+        "direction": "inbound",
+    }
+
+
+def event_rows(event: Mapping, directory: Directory) -> tuple[list[dict], list[dict]]:
+    """A ticket event's status changes and comments (its other child events are no contract record)."""
+    children = _parsed(event.get("child_events")) or []
+    statuses = [c for c in children if c.get("field_name") == "status" and c.get("event_type") in ("Create", "Change")]
+    comments = [c for c in children if c.get("event_type") == "Comment"]
+    if event.get("ticket_id") in directory.deleted_tickets:
+        left_out = [{"_exclude_reason": f"an event of ticket {event.get('ticket_id')}, {DELETED}",
+                     "_source_record": _json(child)} for child in statuses + comments]
+        return left_out[:len(statuses)], left_out[len(statuses):]
+    contact_id = directory.contact(event.get("ticket_id"))
+    status_rows = [{
+        "status_change_id": _text(child.get("id")),
+        "contact_id": contact_id,
+        "status": STATUSES.get(child.get("value"), child.get("value")),
+        "changed_at": event.get("created_at"),
+        "agent_id": directory.person(event.get("updater_id"))
+        if directory.role(event.get("updater_id")) in AGENT_ROLES else None,
+        "_source_record": _json(child),
+    } for child in statuses]
+    via = (_parsed(event.get("via")) or {}).get("channel")
+    message_rows = [{
+        "message_id": _text(child.get("id")),
+        "contact_id": contact_id,
+        "author_role": _author_role(child.get("author_id"), via, directory),
+        "author_id": directory.person(child.get("author_id")) if child.get("author_id") != SYSTEM_AUTHOR else None,
+        "is_public": child.get("public"),
+        "sent_at": child.get("created_at") or event.get("created_at"),
+        "_source_record": _json(child),
+    } for child in comments]
+    return status_rows, message_rows
+
+
+def customer_row(user: Mapping, settings: ZendeskSettings) -> dict:
+    """An end-user as a customer (name and e-mail stay in the raw layer); agents are left out."""
+    row = {"_source_record": _json(user)}
+    if user.get("role") != "end-user":
+        return {**row, "_exclude_reason": f"a Zendesk {user.get('role')}, not a customer"}
+    if user.get("external_id"):
+        return {**row, "_exclude_reason": f"known to your CRM as {user['external_id']} (the user's external_id): "
+                                          "its customer export carries the customer"}
+    fields = _parsed(user.get("user_fields")) or {}
+    locale = user.get("locale") or ""
+    return {
+        **row,
+        "customer_id": _text(user.get("id")),
+        "full_name": user.get("name"),
+        "email": user.get("email"),
+        "segment": fields.get(settings.segment_user_field) or "unknown",
+        "region": fields.get(settings.region_user_field) or "unknown",
+        "language": locale.split("-")[0].lower() or None,
+        "signup_date": (_text(user.get("created_at")) or "")[:10] or None,
+        "status": "active",
+    }
+
+
+def _author_role(author_id: int | None, via: str | None, directory: Directory) -> str | None:
+    if author_id == SYSTEM_AUTHOR or via in BOT_VIA:
+        return "bot"
+    role = directory.role(author_id)
+    if role == "end-user":
+        return "customer"
+    return "agent" if role in AGENT_ROLES else None
+
+
+def _reason(ticket: Mapping, settings: ZendeskSettings) -> str:
+    if settings.reason_field_id is not None:
+        for field in _parsed(ticket.get("custom_fields")) or []:
+            if field.get("id") == settings.reason_field_id and field.get("value"):
+                return str(field["value"])
+    tags = _parsed(ticket.get("tags")) or []
+    return next((tag for tag in tags if tag in settings.reason_tags), settings.default_reason)
+
+
+def _parsed(value: object) -> object:
+    """A nested part as dlt landed it (JSON text in DuckDB) or as the API sent it."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _json(record: Mapping) -> str:
+    """The vendor record as kept with a quarantined or excluded row (dlt's own columns left out)."""
+    return json.dumps({k: v for k, v in record.items() if not k.startswith("_dlt")}, ensure_ascii=False, default=str)

@@ -1,0 +1,108 @@
+"""The same contacts as contract files and through the sources (Amazon Connect CTR deliveries,
+the Zendesk API) give identical marts: every mart, row for row.
+
+The fixture (tests/fixtures/contact_center, beside the hand-made one) holds what both vendors
+can express; dagster_cx/sample writes it into their shapes, as `cx-warehouse generate
+--format vendors` does for the sample. Two pipeline builds, about a minute each.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_cx.sample.amazon_connect_ctrs import write_deliveries
+from dagster_cx.sample.zendesk_api import FakeZendesk
+from dagster_cx.sample.zendesk_records import REASON_FIELD_ID, zendesk_records
+from dagster_cx.sources.zendesk.source import ZendeskSource
+from tests.conftest import HANDMADE
+from tests.pipeline import failed_checks, pipeline_environment, published_path_for, run_pipeline
+
+CONTACT_CENTER = Path(__file__).parent / "fixtures" / "contact_center"
+ENTITIES = ("customers", "contacts", "contact_status_changes", "contact_messages")
+EMAIL, TOKEN = "admin@example.com", "Zd8kQ2mN7xR4vT9pL3sW6yB1cF5hJ0gE8aU2iO4e"
+
+
+def _rows(entity: str) -> list[dict]:
+    [path] = (CONTACT_CENTER / entity).glob("*.csv")
+    with path.open(encoding="utf-8") as file:
+        return [{k: (v or None) for k, v in row.items()} for row in csv.DictReader(file)]
+
+
+def _marts(published: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(published), read_only=True) as con:
+        tables = [t for (t,) in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'"
+                                            ).fetchall()]
+        return {t: sorted(con.execute(f"select * from marts.{t}").fetchall(), key=repr) for t in sorted(tables)}
+
+
+@pytest.fixture(scope="module")
+def both_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    root = tmp_path_factory.mktemp("contact_center")
+    files, through_sources = root / "files", root / "sources"
+    shutil.copytree(HANDMADE, files)
+    shutil.copytree(HANDMADE, through_sources)
+    for entity in ENTITIES:
+        shutil.copytree(CONTACT_CENTER / entity, files / entity, dirs_exist_ok=True)
+    shutil.copytree(CONTACT_CENTER / "customers", through_sources / "customers", dirs_exist_ok=True)  # the CRM's
+
+    contacts = _rows("contacts")
+    calls = [c for c in contacts if c["contact_id"].startswith("P")]
+    tickets = [c for c in contacts if c["contact_id"].startswith("Z")]
+    write_deliveries(calls, root / "ctr")
+    api = FakeZendesk(zendesk_records(_rows("customers"), tickets, _rows("contact_status_changes"),
+                                      _rows("contact_messages")), EMAIL, TOKEN, page_size=3)
+
+    assert run_pipeline(files, root / "files.duckdb", report=False).success
+    warehouse = root / "sources.duckdb"
+    with pytest.MonkeyPatch.context() as env, api.serving() as url:
+        for name, value in {"CX_ZENDESK_BASE_URL": url, "CX_ZENDESK_EMAIL": EMAIL, "CX_ZENDESK_API_TOKEN": TOKEN,
+                            "CX_ZENDESK_REASON_FIELD_ID": str(REASON_FIELD_ID),
+                            "CX_AMAZON_CONNECT_CTR_DIR": str(root / "ctr")}.items():
+            env.setenv(name, value)
+        with pipeline_environment(through_sources, warehouse):
+            ZendeskSource.from_environment().land(warehouse)
+        result = run_pipeline(through_sources, warehouse, report=False)
+    assert result.success and not failed_checks(result), failed_checks(result)
+    return root / "files.duckdb", warehouse, root
+
+
+def test_every_mart_is_the_same_through_the_sources(both_builds):
+    files, sources, _ = both_builds
+    expected, actual = _marts(published_path_for(files)), _marts(published_path_for(sources))
+    assert list(actual) == list(expected)
+    different = [t for t in expected if actual[t] != expected[t]]
+    assert not different, {t: (set(expected[t]) ^ set(actual[t])) for t in different[:3]}
+
+
+def test_the_fixture_s_contact_center_numbers_by_hand(both_builds):
+    """Outbound and callback calls are not offered; the transfer is one contact with a handoff and
+    its handle time summed; the reopened ticket counts once with its reopen."""
+    _, sources, _ = both_builds
+    with duckdb.connect(str(published_path_for(sources)), read_only=True) as con:
+        calls = dict(con.execute("""
+            select contact_id, (is_offered, is_abandoned, handle_seconds, handoff_count, is_first_contact_resolution)
+            from marts.fct_contacts where contact_id in ('P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'Z1')""").fetchall())
+        assert calls == {
+            "P1": (True, False, 850, 1, False),  # 740 + 20 + 90 over two legs; P6 repeats it the next day
+            "P2": (True, True, None, 0, None),
+            "P3": (False, False, 400, 0, True),  # a callback: handled, never offered
+            "P4": (True, False, 1200, 0, False),  # Z2, a ticket two days later on the same reason, repeats it
+            "P5": (False, False, 280, 0, None),  # outbound: not offered, and no FCR (nor a repeat of P4)
+            "P6": (True, False, 330, 0, True),
+            "Z1": (True, False, 0, 1, False),  # a2 then a3 replied; reopened once; no talk time in a ticket
+        }
+        [day] = con.execute("""select sum(contacts_offered), sum(contacts_abandoned) from marts.mart_contact_center_daily
+                               where date_day = date '2026-03-02' and channel = 'phone'""").fetchall()
+        assert day == (2, 1)  # P1 and P2 offered, P2 abandoned; P3 (callback) and P5 (outbound) not
+
+
+def test_no_secret_reaches_the_warehouse_or_the_published_copy(both_builds):
+    _, _, root = both_builds
+    for path in root.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
