@@ -4,17 +4,17 @@ turns each dlt load into batches of contract rows, and the batches pass the file
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import dlt
 import pyarrow as pa
-import pytest
 
 from dagster_cx.contract import CONTACTS, ENTITIES
 from dagster_cx.ingest.plausibility import Limits
 from dagster_cx.ingest.raw_tables import ensure_raw_schema
 from dagster_cx.ingest.reconcile import mismatches
-from dagster_cx.sources.batches import Batch, RecordsLost, load_batches, text_table
+from dagster_cx.sources.batches import Batch, load_batches, text_table
 from dagster_cx.sources.landing import landing_pipeline, unmapped_load_ids
 from dagster_cx.warehouse import connect
 
@@ -46,7 +46,7 @@ def test_landed_records_map_to_batches_that_pass_the_gate_once(tmp_path: Path):
     with connect(warehouse) as con:
         ensure_raw_schema(con, ENTITIES)
         [load_id] = unmapped_load_ids(con, "toydesk")
-        [result] = load_batches(con, "contacts", [_map(con, "toydesk", load_id)], Limits())
+        [result] = load_batches(con, "contacts", [_map(con, "toydesk", load_id)], Limits()).results
         assert (result.rows_read, result.rows_loaded, result.rows_excluded, result.rows_quarantined) == (3, 1, 1, 1)
         assert con.execute("select reason from raw.excluded").fetchall() == [("deleted in the ticketing tool",)]
         [(record,)] = con.execute("select record from raw.quarantine").fetchall()
@@ -54,7 +54,7 @@ def test_landed_records_map_to_batches_that_pass_the_gate_once(tmp_path: Path):
         assert mismatches(con, CONTACTS) == []
         # Mapped once: the load is no longer new, and the same batch again adds nothing.
         assert unmapped_load_ids(con, "toydesk") == []
-        [again] = load_batches(con, "contacts", [_map(con, "toydesk", load_id)], Limits())
+        [again] = load_batches(con, "contacts", [_map(con, "toydesk", load_id)], Limits()).results
         assert again.skipped and con.execute("select count(*) from raw.contacts").fetchall() == [(1,)]
 
 
@@ -62,15 +62,20 @@ def test_a_mapping_that_loses_a_record_loads_nothing_of_its_batch(tmp_path: Path
     with connect(tmp_path / "cx.duckdb") as con:
         ensure_raw_schema(con, ENTITIES)
         rows = text_table([{"contact_id": "T1"}], CONTACTS.column_names)
-        with pytest.raises(RecordsLost, match="2 vendor records were mapped to 1 contacts rows"):
-            load_batches(con, "contacts", [Batch("contacts", "toydesk/1", rows, records_fetched=2)], Limits())
-        assert con.execute("select count(*) from raw._file_loads").fetchall() == [(0,)]
+        good = text_table([{"contact_id": "T2"}], CONTACTS.column_names)
+        loaded = load_batches(con, "contacts", [Batch("contacts", "toydesk/1", rows, records_fetched=2),
+                                                Batch("contacts", "toydesk/2", good, records_fetched=1)], Limits())
+        assert list(loaded.refused) == ["toydesk/1"]
+        assert "2 vendor records were mapped to 1 contacts rows" in loaded.refused["toydesk/1"]
+        # The batch after the refused one still loads.
+        assert con.execute("select source_file from raw._file_loads").fetchall() == [("toydesk/2",)]
 
 
 def test_a_batch_lacking_a_contract_column_is_refused_whole(tmp_path: Path):
     with connect(tmp_path / "cx.duckdb") as con:
         ensure_raw_schema(con, ENTITIES)
         rows = pa.table({"contact_id": ["T1"]})
-        with pytest.raises(Exception, match="missing column.*customer_id.*The source's mapping onto the contract is wrong"):
-            load_batches(con, "contacts", [Batch("contacts", "toydesk/1", rows)], Limits())
+        loaded = load_batches(con, "contacts", [Batch("contacts", "toydesk/1", rows)], Limits())
+        assert re.search("missing column.*customer_id.*The source's mapping onto the contract is wrong",
+                         loaded.refused["toydesk/1"])
         assert con.execute("select count(*) from raw._file_loads").fetchall() == [(0,)]

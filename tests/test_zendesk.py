@@ -135,7 +135,9 @@ def _pull(source: ZendeskSource, warehouse: Path) -> dict[str, list]:
     with connect(warehouse) as con:
         ensure_raw_schema(con, ENTITIES)
         batches = list(source.batches(con))
-        return {entity.name: load_batches(con, entity.name, batches, Limits()) for entity in ENTITIES}
+        loaded = {entity.name: load_batches(con, entity.name, batches, Limits()) for entity in ENTITIES}
+        assert not any(result.refused for result in loaded.values())
+        return {entity: result.results for entity, result in loaded.items()}
 
 
 def test_two_pulls_page_retry_and_fetch_only_the_changes(zendesk, tmp_path: Path, capfd: pytest.CaptureFixture):

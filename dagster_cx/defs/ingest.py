@@ -29,7 +29,7 @@ from dagster_cx.ingest.raw_tables import (
 )
 from dagster_cx.ingest.reconcile import mismatches
 from dagster_cx.ingest.waiting import can_wait, waiting_rows
-from dagster_cx.sources.batches import BatchRefused, load_batches
+from dagster_cx.sources.batches import load_batches
 from dagster_cx.sources.registry import configured_sources
 
 GROUP = "ingest"
@@ -65,10 +65,9 @@ def raw_files(
             if raw_asset_key(entity.name) not in context.selected_asset_keys:
                 continue
             result = load_entity(con, entity, raw_files.path, limits)
-            try:
-                result.files += load_batches(con, entity.name, batches, limits)
-            except BatchRefused as error:
-                result.failures[entity.name] = str(error)
+            loaded = load_batches(con, entity.name, batches, limits)
+            result.files += loaded.results
+            result.failures.update(loaded.refused)
             _log(context, result)
             metadata = _metadata(con, entity, result)
             if raw_files.parquet_path and not is_current(con, raw_files.parquet_path, entity.name):

@@ -6,7 +6,8 @@ purpose, with why: a survey preview, a deleted ticket) and `_source_record` (the
 record as JSON, kept with a quarantined or waiting row). Its hash identifies its content, so
 a unit mapped twice loads nothing twice. `records_fetched` is how many vendor records stand
 behind it: the ingestion step checks that every one of them became a row (loaded, waiting,
-quarantined or excluded), so a mapping cannot lose records in silence.
+quarantined or excluded), so a mapping cannot lose records in silence. A batch the gate
+cannot take is refused whole and named; the others still load.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from dagster_cx.contract import ENTITIES_BY_NAME
-from dagster_cx.ingest.loader import FileLoadResult, load_batch
+from dagster_cx.ingest.loader import FileLoadError, FileLoadResult, load_batch
 from dagster_cx.ingest.plausibility import Limits
 
 
@@ -51,31 +52,36 @@ class VendorSource(Protocol):
         """Batches of vendor data not loaded yet, any entity, in the order they should load."""
 
 
-class BatchRefused(RuntimeError):
-    """A batch the gate refuses whole: nothing of it loads; the step fails naming it after loading the rest."""
-
-
-class RecordsLost(BatchRefused):
-    """A mapping produced fewer (or more) rows than the vendor records behind them."""
+@dataclass(frozen=True)
+class BatchesLoaded:
+    results: list[FileLoadResult]
+    refused: dict[str, str]  # batch name -> why nothing of it loaded, and what to do
 
 
 def load_batches(
     con: duckdb.DuckDBPyConnection, entity: str, batches: list[Batch], limits: Limits,
-) -> list[FileLoadResult]:
-    """Load the entity's batches through the gate, in order; check each against its vendor records."""
-    results = []
+) -> BatchesLoaded:
+    """Load the entity's batches through the gate, in order; refuse whole, and name, each batch that
+    could not be read, whose rows do not match its vendor records, or that lacks a contract column.
+    The others load whatever a refused one holds."""
+    results, refused = [], {}
     for batch in (b for b in batches if b.entity == entity):
         if batch.problem:
-            raise BatchRefused(batch.problem)
+            refused[batch.source_name] = batch.problem
+            continue
         if batch.records_fetched is not None and batch.rows.num_rows != batch.records_fetched:
-            raise RecordsLost(
+            refused[batch.source_name] = (
                 f"{batch.source_name}: {batch.records_fetched:,} vendor records were mapped to {batch.rows.num_rows:,} "
                 f"{entity} rows, so the source's mapping loses or repeats records; nothing of this batch was loaded. "
                 "Report this message with the source's name and version."
             )
-        results.append(load_batch(con, ENTITIES_BY_NAME[entity], batch.source_name, batch.content_hash, batch.rows,
-                                  limits))
-    return results
+            continue
+        try:
+            results.append(load_batch(con, ENTITIES_BY_NAME[entity], batch.source_name, batch.content_hash,
+                                      batch.rows, limits))
+        except FileLoadError as error:
+            refused[batch.source_name] = str(error)
+    return BatchesLoaded(results, refused)
 
 
 def text_table(rows: list[dict[str, object]], columns: tuple[str, ...]) -> pa.Table:
