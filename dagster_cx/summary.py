@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import duckdb
+
+from dagster_cx.ingest.quarantine import top_reasons
 
 HEADLINE_SQL = """
 with
@@ -120,10 +123,25 @@ def action_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
-def render(con: duckdb.DuckDBPyConnection) -> str:
+def quarantine_lines(con: duckdb.DuckDBPyConnection, loaded_since: datetime | None = None) -> list[str]:
+    """The commonest reasons rows were quarantined (of the files loaded since a moment: a run's), knock-ons marked."""
+    total, reasons = top_reasons(con, loaded_since)
+    if not total:
+        return []
+    scope = "by this run" if loaded_since else "in all loads"
+    lines = [f"Quarantined {scope}: {total} rows; top reasons (`cx-warehouse quarantine` lists every row):"]
+    for reason in reasons:
+        knock_on = f" ({reason.knock_on_rows} because their parent row was quarantined too)" if reason.knock_on_rows else ""
+        files = reason.files[0] + (f" and {len(reason.files) - 1} more files" if len(reason.files) > 1 else "")
+        lines.append(f"  {reason.rows:>6}  {reason.entity}: {reason.reason}{knock_on}; {files}")
+    return lines
+
+
+def render(con: duckdb.DuckDBPyConnection, loaded_since: datetime | None = None) -> str:
     lines = ["Raw files loaded (rows read = loaded + quarantined):"]
     for entity, files, read, loaded, quarantined in load_counts(con):
-        lines.append(f"  {entity:<20} {files:>3} files  {read:>9} read  {loaded:>9} loaded  {quarantined:>5} quarantined")
+        lines.append(f"  {entity:<22} {files:>3} files  {read:>9} read  {loaded:>9} loaded  {quarantined:>5} quarantined")
+    lines += quarantine_lines(con, loaded_since)
     lines.append("Headline numbers (whole period):")
     headlines = headline_numbers(con)
     width = max(map(len, headlines))
