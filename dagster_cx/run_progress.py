@@ -65,9 +65,9 @@ class StageTally:
             done = f"{self.materialized} models and seeds built, {self.checks_passed} tests passed"
             done = self.note if self.note.startswith("nothing") else f"{self.note}: {done}" if self.note else done
         elif self.name.startswith("quality gate"):
-            done = f"{self.checks_passed} suites passed"
+            done = f"{self.checks_passed} suite{'' if self.checks_passed == 1 else 's'} passed"
         else:
-            done = f"{self.materialized} assets written"
+            done = f"{self.materialized} asset{'' if self.materialized == 1 else 's'} written"
         if self.checks_failed:
             done += f", {self.checks_failed} {'tests' if self.name.startswith('dbt') else 'checks'} FAILED"
         elif self.failed_steps:
