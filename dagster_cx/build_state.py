@@ -22,6 +22,7 @@ from dagster_cx.ingest.raw_tables import BUILD_LOG_TABLE, FILE_LOADS_TABLE, RAW_
 
 # What decides the marts' contents: the SQL, its macros, the seeded config and the vars.
 FINGERPRINTED = ("models", "macros", "seeds", "dbt_project.yml")
+PLAN_LOG_PREFIX = "dbt build plan: "
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class BuildPlan:
     fingerprint: str
     rebuild_from: date | None = None
     rebuild_to: date | None = None
+
+    def describe(self) -> str:
+        """The plan as the run's log and the CLI's progress line say it."""
+        return f"{PLAN_LOG_PREFIX}{self.mode}, because {self.reason}."
 
     @property
     def dbt_args(self) -> list[str]:

@@ -19,6 +19,7 @@ from dagster_cx.defs.report import cx_report
 from dagster_cx.defs.resources import build_resources
 from dagster_cx.defs.sources import landing_assets
 from dagster_cx.defs.sensors import new_raw_files
+from dagster_cx.run_progress import cx_cli_logger
 
 defs = dg.Definitions(
     assets=[*landing_assets(), raw_files, dbt_staging, dbt_marts, mart_driver_importance, bi_snapshot, cx_report, detractor_alerts, survey_invitations],
@@ -28,4 +29,6 @@ defs = dg.Definitions(
     sensors=[new_raw_files],
     resources=build_resources(),
     executor=dg.in_process_executor,
+    # Dagster's console logger (its default) for runs from the UI; `cx-warehouse run` picks cx_cli.
+    loggers={"console": dg.colored_console_logger, "cx_cli": cx_cli_logger},
 )

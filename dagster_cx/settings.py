@@ -19,6 +19,8 @@ DEFAULT_WAREHOUSE = REPO_ROOT / "data" / "warehouse" / "cx.duckdb"
 DEFAULT_PUBLISHED = REPO_ROOT / "data" / "published" / "cx.duckdb"
 # Where `cx-warehouse export-raw` writes when CX_RAW_PARQUET_DIR is unset (the dbt Spark target's default too).
 DEFAULT_RAW_PARQUET_DIR = REPO_ROOT / "data" / "raw_parquet"
+# The Dagster instance `cx-warehouse run` records its runs in when DAGSTER_HOME is unset; `dg dev` shows them.
+DEFAULT_DAGSTER_HOME = REPO_ROOT / ".dagster_home"
 # DuckDB names a database after its file, so `raw.duckdb` would make `raw.contacts` ambiguous.
 RESERVED_FILE_STEMS = {"raw", "staging", "intermediate", "marts", "reference", "main"}
 
@@ -62,6 +64,16 @@ def survey_invitations_dir() -> Path:
     if configured:
         return Path(configured).expanduser().resolve()
     return published_path().with_name("survey_invitations")
+
+
+def dagster_home() -> Path:
+    """The Dagster instance folder (DAGSTER_HOME): runs, event logs, schedules' state; default .dagster_home/."""
+    return Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).expanduser().resolve()
+
+
+def run_logs_dir() -> Path:
+    """Where `cx-warehouse run` keeps each run's full log: logs/ beside the warehouse file."""
+    return warehouse_path().parent / "logs"
 
 
 def alert_webhook_url() -> str:

@@ -9,6 +9,7 @@ import duckdb
 
 from dagster_cx import settings
 from dagster_cx.contract import ENTITIES
+from dagster_cx.ingest.quarantine import top_reasons
 from dagster_cx.ingest.waiting import waiting_rows
 
 HEADLINE_SQL = """
@@ -179,11 +180,26 @@ def action_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
-def render(con: duckdb.DuckDBPyConnection) -> str:
+def quarantine_lines(con: duckdb.DuckDBPyConnection, loaded_since: datetime | None = None) -> list[str]:
+    """The commonest reasons rows were quarantined (of the files loaded since a moment: a run's), knock-ons marked."""
+    total, reasons = top_reasons(con, loaded_since)
+    if not total:
+        return []
+    scope = "by this run" if loaded_since else "in all loads"
+    lines = [f"Quarantined {scope}: {total} rows; top reasons (`cx-warehouse quarantine` lists every row):"]
+    for reason in reasons:
+        knock_on = f" ({reason.knock_on_rows} because their parent row was quarantined too)" if reason.knock_on_rows else ""
+        files = reason.files[0] + (f" and {len(reason.files) - 1} more files" if len(reason.files) > 1 else "")
+        lines.append(f"  {reason.rows:>6}  {reason.entity}: {reason.reason}{knock_on}; {files}")
+    return lines
+
+
+def render(con: duckdb.DuckDBPyConnection, loaded_since: datetime | None = None) -> str:
     lines = ["Raw files loaded (rows read = loaded + waiting + quarantined + excluded):"]
     for entity, files, read, loaded, waiting, quarantined, excluded in load_counts(con):
         lines.append(f"  {entity:<22} {files:>3} files {read:>9,} read {loaded:>9,} loaded {waiting:>6,} waiting "
                      f"{quarantined:>6,} quarantined" + (f" {excluded:>6,} excluded" if excluded else ""))
+    lines += quarantine_lines(con, loaded_since)
     lines += waiting_lines(con, datetime.now(UTC))
     lines += customer_flag_lines(con)
     lines.append("Headline numbers (whole period):")

@@ -7,16 +7,32 @@ session or module fixture are grouped onto one worker, so no warehouse is built 
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import importlib.machinery
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-if worker := os.environ.get("PYTEST_XDIST_WORKER"):
-    # Before dagster_cx reads it: dbt's manifest and partial-parse state, one folder per worker.
-    os.environ["DBT_TARGET_PATH"] = f"target/pytest-{worker}"
+# Before dagster_cx reads them: dbt's manifest, partial-parse state, per-run folders and logs, one
+# folder per worker, outside the checkout (stable across sessions, so dbt parses partially), a
+# Dagster instance per worker for the CLI's runs (which persist runs, as for `dg dev`), new each
+# session, and Hypothesis's cache.
+SCRATCH = Path(tempfile.gettempdir()) / "cx-warehouse-tests" / hashlib.sha256(
+    str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:12] / os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ["DBT_TARGET_PATH"] = str(SCRATCH / "dbt_target")
+os.environ["DBT_LOG_PATH"] = str(SCRATCH / "dbt_logs")
+os.environ["DAGSTER_HOME"] = str(SCRATCH / "dagster_home")
+os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(SCRATCH / "hypothesis")
+shutil.rmtree(SCRATCH / "dagster_home", ignore_errors=True)
+(SCRATCH / "dagster_home").mkdir(parents=True)
+if os.environ.get("PYTEST_XDIST_WORKER"):
     # A worker runs under `python -c`, whose __main__ has no spec: pyspark.sql.connect (which GX
     # imports whenever pyspark is installed) takes that for a doctest run and calls sys.exit(0).
     if sys.modules["__main__"].__spec__ is None:
@@ -39,6 +55,31 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = REPO_ROOT / "data" / "sample"
 
 
+@pytest.fixture(scope="session")
+def progress(pytestconfig: pytest.Config) -> Callable[[str], contextlib.AbstractContextManager[None]]:
+    """`with progress("building ..."):` says on the terminal what a long fixture does, and how long it took.
+
+    pytest captures a fixture's output (also on xdist workers) until its test ends; a build of
+    a minute or more would look like a hung suite, so these lines go past the capture.
+    """
+    capture = pytestconfig.pluginmanager.getplugin("capturemanager")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+    def say(line: str) -> None:
+        with capture.global_and_fixture_disabled():
+            sys.stderr.write(f"\n[{worker}] {line}\n")
+            sys.stderr.flush()
+
+    @contextlib.contextmanager
+    def doing(what: str) -> Iterator[None]:
+        say(f"{what} ...")
+        started = time.monotonic()
+        yield
+        say(f"{what}: done in {time.monotonic() - started:.0f} s")
+
+    return doing
+
+
 def _build(data_dir: Path, warehouse: Path) -> tuple[Path, dg.ExecuteInProcessResult]:
     result = run_pipeline(data_dir, warehouse)
     assert result.success and not failed_checks(result), f"pipeline failed: {failed_checks(result)}"
@@ -46,9 +87,10 @@ def _build(data_dir: Path, warehouse: Path) -> tuple[Path, dg.ExecuteInProcessRe
 
 
 @pytest.fixture(scope="session")
-def handmade_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dg.ExecuteInProcessResult]:
+def handmade_run(tmp_path_factory: pytest.TempPathFactory, progress) -> tuple[Path, dg.ExecuteInProcessResult]:
     """The hand-made fixture (tests/fixtures/handmade), whose mart values are computed by hand."""
-    return _build(HANDMADE, tmp_path_factory.mktemp("handmade") / "cx.duckdb")
+    with progress("building the hand-made fixture's warehouse (the whole pipeline)"):
+        return _build(HANDMADE, tmp_path_factory.mktemp("handmade") / "cx.duckdb")
 
 
 @pytest.fixture(scope="session")
@@ -73,7 +115,7 @@ def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="session")
-def sample_run(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
+def sample_run(tmp_path_factory: pytest.TempPathFactory, progress) -> CliRun:
     """The bundled sample (data/sample), with its planted bad rows, built once by the CLI."""
     folder = tmp_path_factory.mktemp("sample")
     warehouse, home = folder / "cx.duckdb", folder / "dagster_home"
@@ -82,7 +124,8 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
            "CX_PUBLISHED": str(published_path_for(warehouse)), "DAGSTER_HOME": str(home)}
     for key in ("CX_REPORT_DIR", "CX_ALERT_WEBHOOK_URL", "CX_SURVEY_INVITATIONS_DIR"):
         env.pop(key, None)
-    completed = cli("run", "--log-level", "WARNING", env=env)
+    with progress("building the bundled sample with `cx-warehouse run`"):
+        completed = cli("run", env=env)
     assert completed.returncode == 0, f"`cx-warehouse run` failed:\n{completed.stderr[-4000:]}"
     return CliRun(warehouse, env, completed.stdout, home)
 
@@ -106,11 +149,17 @@ def sample_db(sample_warehouse: Path):
     con.close()
 
 
+# Session fixtures that build nothing: a test using them need not run beside another that does.
+UNSHARED_FIXTURES = {"progress"}
+
+
 def _shared_fixtures(item: pytest.Item) -> set[str]:
     """This suite's module- and session-scoped fixtures the test uses (a module's named with it)."""
     shared, module = set(), item.nodeid.split("::")[0]
     for name, definitions in item._fixtureinfo.name2fixturedefs.items():
         definition = definitions[-1]
+        if name in UNSHARED_FIXTURES:
+            continue
         if definition.func.__module__.startswith("tests") and definition.scope in ("module", "session"):
             shared.add(name if definition.scope == "session" else f"{module}::{name}")
     return shared

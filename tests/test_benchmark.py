@@ -1,4 +1,4 @@
-"""The benchmark script at the smallest size, so it cannot rot: results exist and reconcile (never a time)."""
+"""The benchmark script at its smallest size (XS), so it cannot rot: results exist and reconcile (never a time)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from dagster_cx.sample.generator import generate
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """One benchmark run at size `sample`, every phase: full build, no-new-data run, floor, incremental."""
+def results(tmp_path_factory: pytest.TempPathFactory, progress) -> dict:
+    """One benchmark run at size XS, every phase: full build, no-new-data run, floor, incremental."""
     work, results_dir = tmp_path_factory.mktemp("bench_work"), tmp_path_factory.mktemp("bench_results")
-    code = run.main(["--size", "sample", "--work-dir", str(work), "--results-dir", str(results_dir)])
-    written = sorted(results_dir.glob("sample_*.json"))
+    with progress("running the benchmark at size XS (four pipeline runs and the floor)"):
+        code = run.main(["--size", "XS", "--work-dir", str(work), "--results-dir", str(results_dir)])
+    written = sorted(results_dir.glob("XS_*.json"))
     assert len(written) == 1 and written[0].with_suffix(".md").exists()
     data = json.loads(written[0].read_text())
     assert code == 0, data.get("runs")
@@ -65,9 +66,9 @@ def test_the_second_run_loads_nothing_new(results: dict) -> None:
 def test_holding_back_the_last_day_splits_rows_without_loss(tmp_path: Path) -> None:
     """The incremental phase's split: base + last day = the generated data, row for row."""
     data = tmp_path / "data"
-    generate(data, size="sample", bad_rows=False)
+    generate(data, size="XS", bad_rows=False)
     held = holdback.prepare(data, tmp_path / "base", tmp_path / "day")
-    assert held["last_day"] == "2026-06-30"
+    assert held["last_day"] == "2026-03-31"
     added = holdback.add_day(tmp_path / "day", tmp_path / "base")
     assert len(added) == 5
     con = duckdb.connect()

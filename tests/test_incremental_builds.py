@@ -170,8 +170,12 @@ def _same(left: object, right: object) -> bool:
 
 
 @pytest.fixture(scope="module")
-def warehouses(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    tmp = tmp_path_factory.mktemp("incremental")
+def warehouses(tmp_path_factory: pytest.TempPathFactory, progress) -> dict:
+    with progress("building the sample in full and in three daily drops (dbt only)"):
+        return _warehouses(tmp_path_factory.mktemp("incremental"))
+
+
+def _warehouses(tmp: Path) -> dict:
     base, drops = _drops(tmp)
     everything = tmp / "everything"
     shutil.copytree(base, everything)

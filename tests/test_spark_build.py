@@ -22,14 +22,14 @@ pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")
-def spark_run(tmp_path_factory: pytest.TempPathFactory):
+def spark_run(tmp_path_factory: pytest.TempPathFactory, progress):
     root = tmp_path_factory.mktemp("spark")
     env = {**os.environ, "CX_DATA_DIR": str(SAMPLE), "CX_WAREHOUSE": str(root / "cx.duckdb"),
            "CX_PUBLISHED": str(root / "published.duckdb"),
            "CX_DBT_TARGET": "spark", "CX_RAW_PARQUET_DIR": str(root / "raw_parquet"),
            "CX_SPARK_WAREHOUSE_DIR": str(root / "spark"), "CX_SPARK_DRIVER_MEMORY": "2g"}
-    env.pop("DAGSTER_HOME", None)  # an ephemeral instance, as `cx-warehouse run` uses without one
-    return root, cli("run", "--log-level", "DEBUG", env=env)
+    with progress("building the sample on a local Spark with `CX_DBT_TARGET=spark cx-warehouse run`"):
+        return root, cli("run", "--log-level", "DEBUG", env=env)
 
 
 def test_the_spark_job_ingests_and_builds_every_model_with_its_tests(spark_run) -> None:

@@ -53,7 +53,9 @@ class InstalledDbtCliResource(DbtCliResource):
 
 
 def dbt_cli() -> DbtCliResource:
-    return InstalledDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+    """dbt colours its status words for a terminal; in the CLI's log file and Dagster's compute logs they are noise."""
+    return InstalledDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable(),
+                                   global_config_flags=["--no-use-colors"])
 
 
 def _parse_state() -> str:
@@ -86,7 +88,7 @@ def ensure_manifest() -> None:
     # A plain subprocess: dagster-dbt's own CLI wrapper needs the manifest this creates.
     completed = subprocess.run(
         [dbt_executable(), "parse", "--quiet", "--project-dir", str(dbt_project.project_dir),
-         "--profiles-dir", str(dbt_project.profiles_dir)],
+         "--profiles-dir", str(dbt_project.profiles_dir), "--log-path", str(dbt_project.project_dir / dbt_project.target_path)],
         capture_output=True, text=True, check=False,
     )
     if completed.returncode != 0:

@@ -74,6 +74,8 @@ Planter = Callable[[pa.Table, int], tuple[pa.Table, list[dict]]]  # (month's tab
 DEFAULT_SEED = 20260101
 PERIOD_START = date(2026, 1, 1)
 SIZES: dict[str, dict[str, int]] = {
+    # XS: the benchmark's own test, which checks that every phase runs and reconciles, not how fast.
+    "XS": {"customers": 400, "contacts": 3_000, "responses": 1_000, "months": 3},
     "sample": {"customers": 1_500, "contacts": 12_000, "responses": 4_000, "months": 6},
     "S": {"customers": 12_500, "contacts": 100_000, "responses": 20_000, "months": 12},
     "M": {"customers": 125_000, "contacts": 1_000_000, "responses": 200_000, "months": 12},

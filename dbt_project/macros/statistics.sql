@@ -24,3 +24,17 @@
         else ({{ value }} - {{ scale_min }})
     end as double) / ({{ scale_max }} - {{ scale_min }}))
 {%- endmacro %}
+
+{#- A sum of doubles that gives the same bits whatever order its rows come in: each value to a whole
+    number of steps (steps_per_unit per unit: 60000000 for minutes = microseconds), summed exactly
+    as integers, divided once. A plain float sum depends on the order of its terms, which differs
+    between a full build and a backfill of the same rows, so the published copy would replace keys
+    whose values differ only in the last digit. -#}
+{% macro exact_sum(expression, steps_per_unit) -%}
+    (cast(sum(cast(round(({{ expression }}) * {{ steps_per_unit }}) as bigint)) as double) / {{ steps_per_unit }})
+{%- endmacro %}
+
+{#- The mean of a 0-100 score as exact_sum divided by the count (nulls skipped, null when none). -#}
+{% macro exact_score_mean(expression) -%}
+    ({{ exact_sum(expression, 1000000000) }} / nullif(count({{ expression }}), 0))
+{%- endmacro %}

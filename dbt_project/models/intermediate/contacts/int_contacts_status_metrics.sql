@@ -2,7 +2,8 @@
     waiting, in calendar and business minutes (the queue's business clock). Requester wait =
     new + open + on hold (the customer waits for us); agent wait = pending (we wait for the
     customer); on hold = waiting for a third party. A contact reopened and not solved again has
-    no final resolution. -#}
+    no final resolution. Minutes are summed exactly (exact_sum), so a backfill of the same periods
+    gives the same bits as the full build. -#}
 {{ incremental_by('contact_id', 'int_changes_contacts') }}
 
 with
@@ -31,14 +32,14 @@ aggregated as (
             and max(case when status = 'solved' then 1 else 0 end) = 1 as is_solved_now,
         max(case when status = 'solved' then period_started_at end) as last_solved_at,
         sum(case when is_reopen then 1 else 0 end) as reopen_count,
-        sum(case when status in ('new', 'open', 'on_hold') then calendar_minutes else 0 end)
+        {{ exact_sum("case when status in ('new', 'open', 'on_hold') then calendar_minutes else 0 end", 60000000) }}
             as requester_wait_time_calendar_minutes,
-        sum(case when status in ('new', 'open', 'on_hold') then business_minutes else 0 end)
+        {{ exact_sum("case when status in ('new', 'open', 'on_hold') then business_minutes else 0 end", 60000000) }}
             as requester_wait_time_business_minutes,
-        sum(case when status = 'pending' then calendar_minutes else 0 end) as agent_wait_time_calendar_minutes,
-        sum(case when status = 'pending' then business_minutes else 0 end) as agent_wait_time_business_minutes,
-        sum(case when status = 'on_hold' then calendar_minutes else 0 end) as on_hold_time_calendar_minutes,
-        sum(case when status = 'on_hold' then business_minutes else 0 end) as on_hold_time_business_minutes,
+        {{ exact_sum("case when status = 'pending' then calendar_minutes else 0 end", 60000000) }} as agent_wait_time_calendar_minutes,
+        {{ exact_sum("case when status = 'pending' then business_minutes else 0 end", 60000000) }} as agent_wait_time_business_minutes,
+        {{ exact_sum("case when status = 'on_hold' then calendar_minutes else 0 end", 60000000) }} as on_hold_time_calendar_minutes,
+        {{ exact_sum("case when status = 'on_hold' then business_minutes else 0 end", 60000000) }} as on_hold_time_business_minutes,
         count(period_ended_at) = count(business_minutes) as is_on_calendar
     from clocked
     group by contact_id

@@ -8,13 +8,14 @@ answers as (
 ),
 
 construct_scores as (
-    {#- avg skips nulls: a construct none of whose items was answered stays null, never 0. #}
+    {#- The mean skips nulls: a construct none of whose items was answered stays null, never 0. It is
+        exact (exact_score_mean), so a backfill gives the same bits as the full build. #}
     select
         response_id,
         {%- for measure, construct in cx_constructs() %}
-        avg(
-            case when measure = '{{ measure }}' and construct = '{{ construct }}' then construct_item_score end
-        ) as {{ measure }}_{{ construct }}_score{{ "," if not loop.last }}
+        {{ exact_score_mean(
+            "case when measure = '" ~ measure ~ "' and construct = '" ~ construct ~ "' then construct_item_score end"
+        ) }} as {{ measure }}_{{ construct }}_score{{ "," if not loop.last }}
         {%- endfor %}
     from answers
     group by response_id

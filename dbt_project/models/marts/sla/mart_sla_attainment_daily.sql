@@ -20,7 +20,7 @@ daily as (
         cast(sum(case when is_sla_active then 1 else 0 end) as bigint) as still_active,
         cast(sum(case when is_sla_breach is null then 1 else 0 end) as bigint) as without_breach_time,
         cast(sum(case when is_business_hours then 1 else 0 end) as bigint) as on_business_hours_policies,
-        sum(sla_elapsed_minutes) as sla_elapsed_minutes_sum
+        {{ exact_sum('sla_elapsed_minutes', 60000000) }} as sla_elapsed_minutes_sum
     from sla_policies
     group by 1, 2, 3, 4
 ),
