@@ -29,8 +29,10 @@ _PROGRESS_BY_RUN: dict[str, ProgressHandler] = {}
 
 def stage_of(step_key: str) -> str:
     """The stage of the build a Dagster step belongs to, as the console names it."""
-    if step_key.startswith("raw__"):
+    if step_key == "raw_files" or step_key.startswith("raw__"):
         return "ingest"
+    if step_key.endswith("_landing"):
+        return "sources"
     if "_gx_" in step_key:
         return "quality gate (staging)" if step_key.startswith("staging__") else "quality gate (marts)"
     named = {"dbt_staging": "dbt staging", "dbt_marts": "dbt marts", "marts__mart_driver_importance": "driver analysis",
@@ -60,6 +62,7 @@ class StageTally:
             done = (f"{self.ingested.get('files_loaded', 0)} files loaded, "
                     f"{self.ingested.get('files_skipped_already_loaded', 0)} already loaded; "
                     f"{self.ingested.get('rows_read', 0):,} rows read, "
+                    f"{self.ingested.get('rows_waiting', 0):,} waiting for a parent, "
                     f"{self.ingested.get('rows_quarantined', 0):,} quarantined")
         elif self.name.startswith("dbt"):
             done = f"{self.materialized} models and seeds built, {self.checks_passed} tests passed"
