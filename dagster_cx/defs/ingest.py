@@ -29,11 +29,12 @@ from dagster_cx.ingest.raw_tables import (
 )
 from dagster_cx.ingest.reconcile import mismatches
 from dagster_cx.ingest.waiting import can_wait, waiting_rows
-from dagster_cx.sources.batches import RecordsLost, load_batches
+from dagster_cx.sources.batches import RecordsLost, load_batches, unreadable
 from dagster_cx.sources.registry import configured_sources
 
 GROUP = "ingest"
 WRITER_POOL = "duckdb_writer"
+MAX_LOADS_SHOWN = 100  # per-load counts in an asset's metadata; raw._file_loads has every one
 
 
 def raw_asset_key(entity_name: str) -> dg.AssetKey:
@@ -69,6 +70,7 @@ def raw_files(
                 result.files += load_batches(con, entity.name, batches, limits)
             except RecordsLost as error:
                 result.failures[entity.name] = str(error)
+            result.failures.update(unreadable(entity.name, batches))
             _log(context, result)
             metadata = _metadata(con, entity, result)
             if raw_files.parquet_path and not is_current(con, raw_files.parquet_path, entity.name):
@@ -128,6 +130,12 @@ def _metadata(con, entity: Entity, result: EntityLoadResult) -> dict:
         "top_quarantine_reasons": dg.MetadataValue.json(dict(reasons)),
         "waiting_now": waiting.rows if waiting else 0,
         "oldest_wait_hours": round(waiting.hours_waited(datetime.now(UTC)), 1) if waiting else 0.0,
+        # Per file or source pull (a vendor load, an export): read = loaded + waiting + quarantined + excluded.
+        "loads": dg.MetadataValue.json([
+            {"source": f.source_file, "read": f.rows_read, "loaded": f.rows_loaded, "waiting": f.rows_waiting,
+             "quarantined": f.rows_quarantined, "excluded": f.rows_excluded}
+            for f in result.files if not f.skipped
+        ][:MAX_LOADS_SHOWN]),
     }
 
 

@@ -41,12 +41,25 @@ class Batch:
         return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A unit of vendor data that cannot be mapped at all (an unreadable export file, a broken mapping).
+
+    Nothing of it loads; the ingestion step loads every other unit, then fails naming it, as it
+    does for an unreadable file in the contract's shape.
+    """
+
+    entity: str  # the raw entity whose asset reports it
+    source_name: str
+    problem: str  # what is wrong and what to do about it
+
+
 class VendorSource(Protocol):
     """A configured source system: its name (the folder under dagster_cx/sources) and its new batches."""
 
     name: str
 
-    def batches(self, con: duckdb.DuckDBPyConnection) -> Iterator[Batch]:
+    def batches(self, con: duckdb.DuckDBPyConnection) -> Iterator[Batch | Unreadable]:
         """Batches of vendor data not loaded yet, any entity, in the order they should load."""
 
 
@@ -55,11 +68,11 @@ class RecordsLost(RuntimeError):
 
 
 def load_batches(
-    con: duckdb.DuckDBPyConnection, entity: str, batches: list[Batch], limits: Limits,
+    con: duckdb.DuckDBPyConnection, entity: str, batches: list[Batch | Unreadable], limits: Limits,
 ) -> list[FileLoadResult]:
     """Load the entity's batches through the gate, in order; check each against its vendor records."""
     results = []
-    for batch in (b for b in batches if b.entity == entity):
+    for batch in (b for b in batches if isinstance(b, Batch) and b.entity == entity):
         if batch.records_fetched is not None and batch.rows.num_rows != batch.records_fetched:
             raise RecordsLost(
                 f"{batch.source_name}: {batch.records_fetched:,} vendor records were mapped to {batch.rows.num_rows:,} "
@@ -69,6 +82,11 @@ def load_batches(
         results.append(load_batch(con, ENTITIES_BY_NAME[entity], batch.source_name, batch.content_hash, batch.rows,
                                   limits))
     return results
+
+
+def unreadable(entity: str, units: list[Batch | Unreadable]) -> dict[str, str]:
+    """The entity's units that could not be mapped, by name: the step's failures."""
+    return {u.source_name: u.problem for u in units if isinstance(u, Unreadable) and u.entity == entity}
 
 
 def text_table(rows: list[dict[str, object]], columns: tuple[str, ...]) -> pa.Table:

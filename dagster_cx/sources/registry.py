@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dagster_cx.sources.batches import VendorSource
+from dagster_cx.sources.surveys.exports import SurveyExports
+from dagster_cx.sources.surveys.exports import configured_folder as survey_exports_folder
 
 
 def configured_sources() -> list[VendorSource]:
     """Every source system whose configuration is set, in the order their batches load."""
-    return []
+    sources: list[VendorSource] = []
+    if folder := survey_exports_folder():
+        sources.append(SurveyExports(folder))
+    return sources
