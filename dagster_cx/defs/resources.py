@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster_dlt import DagsterDltResource
 
 from dagster_cx import settings, warehouse
 from dagster_cx.defs.dbt_project import dbt_cli
@@ -117,4 +118,5 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "alerts": AlertsResource(webhook_url=settings.alert_webhook_url()),
         "survey_invitations_folder": SurveyInvitationsResource(folder=str(settings.survey_invitations_dir())),
         "build_options": BuildOptionsResource(),
+        "dlt": DagsterDltResource(),  # runs the landing assets of API sources (defs/sources)
     }

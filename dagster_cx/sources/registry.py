@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dagster_cx.sources.batches import VendorSource
+from dagster_cx.sources.qualtrics.client import configured_settings as qualtrics_settings
+from dagster_cx.sources.qualtrics.landed import QualtricsResponses
 from dagster_cx.sources.surveys.exports import SurveyExports
 from dagster_cx.sources.surveys.exports import configured_folder as survey_exports_folder
 
@@ -12,4 +14,6 @@ def configured_sources() -> list[VendorSource]:
     sources: list[VendorSource] = []
     if folder := survey_exports_folder():
         sources.append(SurveyExports(folder))
+    if qualtrics := qualtrics_settings():
+        sources.append(QualtricsResponses(qualtrics.mappings_dir))
     return sources

@@ -8,16 +8,22 @@ asset depends on the landings that feed it and lineage reads vendor -> raw -> st
 
 import dagster as dg
 
+from dagster_cx.defs.sources.qualtrics import qualtrics_landing
+from dagster_cx.sources.qualtrics.client import configured_settings as qualtrics_settings
+
 GROUP = "sources"
-FEEDS_TAG = "cx/feeds"  # the raw entities a landing asset's records map to, comma-separated
+FEEDS_TAG = "cx/feeds"  # the raw entities a landing asset's records map to, joined by "." (tags take no comma)
 
 
 def landing_assets() -> list[dg.AssetsDefinition]:
     """The landing assets of every configured API source (none without configuration)."""
-    return []
+    assets = []
+    if qualtrics := qualtrics_settings():
+        assets.append(qualtrics_landing(qualtrics, GROUP, FEEDS_TAG))
+    return assets
 
 
 def landings_feeding(entity: str) -> list[dg.AssetKey]:
     """Keys of the landing assets whose records map to the entity."""
     return [spec.key for assets in landing_assets() for spec in assets.specs
-            if entity in spec.tags.get(FEEDS_TAG, "").split(",")]
+            if entity in spec.tags.get(FEEDS_TAG, "").split(".")]
