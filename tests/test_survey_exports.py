@@ -15,7 +15,7 @@ from tests.survey_ingest import failed_checks, ingest, loads, raw_rows, step_fai
 FIXTURES = Path(__file__).parent / "fixtures" / "survey_exports"
 SURVEY = FIXTURES / "support_csat"
 NUMERIC = SURVEY / "Support_CSAT_numeric.csv"
-LABELS = FIXTURES / "support_csat_labels.tsv"
+LABELS = SURVEY / "Support_CSAT_labels.tsv"
 
 
 def _drop(root: Path, export: Path, mapping: str | None = None) -> Path:

@@ -52,6 +52,9 @@ class SurveyExports:
             yield Unreadable("survey_responses", SOURCE, f"{FOLDER_VARIABLE}={self.folder} is not a folder; create it "
                              "(one sub-folder per survey, with its mapping.yml) or unset the variable.")
             return
+        for stray in sorted(p for p in self.folder.iterdir() if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES):
+            yield Unreadable("survey_responses", f"{SOURCE}/{stray.name}", f"{stray}: an export belongs in its "
+                             "survey's folder, beside the mapping.yml that says how to read it; move it there.")
         for survey in sorted(p for p in self.folder.iterdir() if p.is_dir()):
             mapping_name = f"{SOURCE}/{survey.name}/{MAPPING_FILE}"
             try:

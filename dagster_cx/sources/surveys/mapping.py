@@ -17,6 +17,7 @@ contract's own checks (scales, allowed values) still apply to what the mapping p
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,18 @@ Record = Mapping[str, str | None]  # one response as exported: column (or Import
 
 class MappingError(ValueError):
     """A survey mapping that cannot be used as written; the message names the file and the key."""
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML where only true and false are booleans: labels such as Yes, No, On and Off stay text."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
 
 
 def normalised(text: str) -> str:
@@ -138,7 +151,7 @@ class SurveyMapping:
 def load_mapping(path: Path) -> SurveyMapping:
     """Read and check a mapping file; MappingError says what to fix."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a safe loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise MappingError(f"{path}: cannot read the survey mapping ({error}); fix the file and re-run.") from error
     return parse_mapping(document, path)
