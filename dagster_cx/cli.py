@@ -174,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=20260101)
     gen.set_defaults(handler=_generate)
 
+    from dagster_cx.sources.surveys.draft_command import add_survey_mapping_command
+
+    add_survey_mapping_command(commands)
+
     args = parser.parse_args(argv)
     return args.handler(args)
 
