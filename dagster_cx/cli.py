@@ -126,6 +126,13 @@ def _generate(args: argparse.Namespace) -> int:
     from dagster_cx.sample.generator import generate
 
     generate(Path(args.out), size=args.size, seed=args.seed, progress=lambda line: print(line, flush=True))
+    if args.format == "qualtrics":
+        from dagster_cx.sample.qualtrics import surveys_as_qualtrics
+
+        for path in surveys_as_qualtrics(Path(args.out)):
+            print(f"wrote {path}")
+        out = Path(args.out).resolve()
+        print(f"Build it: CX_DATA_DIR={out} CX_SURVEY_EXPORTS_DIR={out / 'survey_exports'} cx-warehouse run")
     return 0
 
 
@@ -172,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--out", required=True, help="folder to write (one sub-folder per entity)")
     gen.add_argument("--size", default="sample", help="sample, S, M or L")
     gen.add_argument("--seed", type=int, default=20260101)
+    gen.add_argument("--format", choices=("contract", "qualtrics"), default="contract",
+                     help="qualtrics: the surveys as a Qualtrics export (and API fixtures) instead of contract files")
     gen.set_defaults(handler=_generate)
 
     from dagster_cx.sources.surveys.draft_command import add_survey_mapping_command

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from dagster_cx.sources.surveys.exports import FOLDER_VARIABLE
+from dagster_cx.sources.surveys.mapping import MappingLoader, parse_mapping
 from tests.survey_ingest import failed_checks, ingest, loads, raw_rows, step_failure
 
 FIXTURES = Path(__file__).parent / "fixtures" / "survey_exports"
@@ -158,3 +160,12 @@ def test_a_mapping_that_cannot_be_used_fails_the_step_with_what_to_fix(tmp_path,
     result = _ingest(tmp_path, _drop(tmp_path, NUMERIC, mapping))
     assert not result.success
     assert message in step_failure(result)
+
+
+def test_the_readme_example_mapping_is_a_valid_mapping():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("### The survey mapping")[1].split("```yaml")[1].split("```")[0]
+    path = Path(__file__).parent / "readme_mapping.yml"
+    mapping = parse_mapping(yaml.load(example, Loader=MappingLoader), path)
+    assert [q.measure for q in mapping.questions] == ["nps", "csat", "force", "emotion", "comment"]
+    assert mapping.exclude_when[0].reason == "unfinished"

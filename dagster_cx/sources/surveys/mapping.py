@@ -49,15 +49,15 @@ class MappingError(ValueError):
     """A survey mapping that cannot be used as written; the message names the file and the key."""
 
 
-class _Loader(yaml.SafeLoader):
+class MappingLoader(yaml.SafeLoader):
     """YAML where only true and false are booleans: labels such as Yes, No, On and Off stay text."""
 
 
-_Loader.yaml_implicit_resolvers = {
+MappingLoader.yaml_implicit_resolvers = {
     first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+MappingLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
                               list("tTfF"))
 
 
@@ -151,7 +151,7 @@ class SurveyMapping:
 def load_mapping(path: Path) -> SurveyMapping:
     """Read and check a mapping file; MappingError says what to fix."""
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (a safe loader)
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=MappingLoader)  # noqa: S506 (a safe loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise MappingError(f"{path}: cannot read the survey mapping ({error}); fix the file and re-run.") from error
     return parse_mapping(document, path)
