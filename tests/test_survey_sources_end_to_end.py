@@ -27,6 +27,7 @@ from tests.survey_ingest import environment
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
 SURVEY_ENTITIES = ("questions", "survey_responses", "survey_answers")
 TOKEN = "qtk_e2e_Vn4Rq8Lm2Xc7Tb9Kd1Hs5Wz3"
+WHEN_COLUMNS = {"loaded_at", "computed_at"}  # when a build ran, not what it computed
 
 
 def _without_surveys(folder: Path) -> Path:
@@ -75,7 +76,7 @@ def _marts(warehouse: Path) -> dict[str, list[tuple]]:
             "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
         rows = {}
         for table in tables:
-            columns = [c[0] for c in con.execute(f"describe marts.{table}").fetchall() if c[0] != "loaded_at"]
+            columns = [c[0] for c in con.execute(f"describe marts.{table}").fetchall() if c[0] not in WHEN_COLUMNS]
             order = ", ".join(f"{c} nulls first" for c in columns)
             rows[table] = con.execute(f"select {', '.join(columns)} from marts.{table} order by {order}").fetchall()
     return rows
