@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -12,27 +9,9 @@ import duckdb
 
 from dagster_cx.defs.ingest import raw_checks, raw_files
 from dagster_cx.defs.resources import RawFilesResource, WarehouseResource
+from tests.pipeline import environment
 
 HELD_COLUMNS = ("_load_id", "_source_file", "_source_row", "_loaded_at")
-
-
-@contextmanager
-def environment(**variables: str | None) -> Iterator[None]:
-    """Set (or, with None, unset) environment variables for the block, then restore them."""
-    saved = {name: os.environ.get(name) for name in variables}
-    for name, value in variables.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def ingest(warehouse: Path, data_dir: Path, **variables: str | None) -> dg.ExecuteInProcessResult:
@@ -60,12 +39,6 @@ def loads(warehouse: Path) -> dict[tuple[str, str], tuple[int, int, int, int, in
         rows = con.execute("select entity, source_file, rows_read, rows_loaded, rows_quarantined, rows_waiting, "
                            "rows_excluded from raw._file_loads").fetchall()
     return {(entity, source): tuple(counts) for entity, source, *counts in rows}
-
-
-def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
-    return [event.event_specific_data.asset_check_key.to_user_string() for event in result.all_events
-            if event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed
-            and event.event_specific_data.severity == dg.AssetCheckSeverity.ERROR]
 
 
 def step_failure(result: dg.ExecuteInProcessResult) -> str:

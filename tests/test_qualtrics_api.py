@@ -25,7 +25,8 @@ from dagster_cx.sources.qualtrics.api import qualtrics_source
 from dagster_cx.sources.qualtrics.client import BASE_URL_VARIABLE, MAPPINGS_VARIABLE, TOKEN_VARIABLE, QualtricsSettings
 from dagster_cx.sources.surveys.exports import FOLDER_VARIABLE
 from tests.fake_qualtrics import FakeQualtrics, serve
-from tests.survey_ingest import environment, failed_checks, ingest, loads, raw_rows, step_failure
+from tests.pipeline import environment, failed_checks
+from tests.survey_ingest import ingest, loads, raw_rows, step_failure
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SURVEY = "SV_9AbCdEfGhIjKlMn"

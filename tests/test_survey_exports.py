@@ -12,7 +12,8 @@ import yaml
 
 from dagster_cx.sources.surveys.exports import FOLDER_VARIABLE
 from dagster_cx.sources.surveys.mapping import MappingLoader, parse_mapping
-from tests.survey_ingest import failed_checks, ingest, loads, raw_rows, step_failure
+from tests.pipeline import failed_checks
+from tests.survey_ingest import ingest, loads, raw_rows, step_failure
 
 FIXTURES = Path(__file__).parent / "fixtures" / "survey_exports"
 SURVEY = FIXTURES / "support_csat"

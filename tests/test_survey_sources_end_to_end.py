@@ -21,8 +21,7 @@ from dagster_cx.sample.qualtrics import SURVEY_ID, write_qualtrics
 from dagster_cx.sources.qualtrics.client import BASE_URL_VARIABLE, MAPPINGS_VARIABLE, TOKEN_VARIABLE, QualtricsSettings
 from dagster_cx.sources.surveys.exports import FOLDER_VARIABLE
 from tests.fake_qualtrics import FakeQualtrics, serve
-from tests.pipeline import failed_checks, published_path_for, run_pipeline
-from tests.survey_ingest import environment
+from tests.pipeline import environment, failed_checks, published_path_for, run_pipeline
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
 SURVEY_ENTITIES = ("questions", "survey_responses", "survey_answers")

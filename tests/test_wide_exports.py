@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 
 from dagster_cx.sources.surveys.exports import FOLDER_VARIABLE
-from tests.survey_ingest import failed_checks, ingest, loads, raw_rows, step_failure
+from tests.pipeline import failed_checks
+from tests.survey_ingest import ingest, loads, raw_rows, step_failure
 
 FIXTURES = Path(__file__).parent / "fixtures" / "survey_exports"
 GOOGLE_FORMS = "Customer feedback (Responses) - Form responses 1.csv"
