@@ -165,6 +165,13 @@ def _generate(args: argparse.Namespace) -> int:
         print(f"contact center in the vendors' shapes: {moved['amazon_connect_contacts']:,} calls as Amazon Connect "
               f"CTRs in {Path(args.out) / 'amazon_connect'}, {moved['zendesk_tickets']:,} tickets for the fake "
               f"Zendesk API in {Path(args.out) / 'zendesk_api.json'}")
+    elif args.format == "qualtrics":
+        from dagster_cx.sample.qualtrics import surveys_as_qualtrics
+
+        for path in surveys_as_qualtrics(Path(args.out)):
+            print(f"wrote {path}")
+        out = Path(args.out).resolve()
+        print(f"Build it: CX_DATA_DIR={out} CX_SURVEY_EXPORTS_DIR={out / 'survey_exports'} cx-warehouse run")
     return 0
 
 
@@ -268,9 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--size", default="sample", choices=["XS", "sample", "S", "M", "L"],
                      help="sample (the bundled one), or XS, S, M, L for benchmarks (default: %(default)s)")
     gen.add_argument("--seed", type=int, default=20260101, help="random seed (default: %(default)s)")
-    gen.add_argument("--format", choices=["contract", "vendors"], default="contract",
+    gen.add_argument("--format", choices=["contract", "vendors", "qualtrics"], default="contract",
                      help="contract: files in the raw contract; vendors: the contact center as Amazon Connect CTR "
-                     "files and Zendesk API records instead (default: %(default)s)")
+                     "files and Zendesk API records instead; qualtrics: the surveys as a Qualtrics export (and "
+                     "API fixtures) instead (default: %(default)s)")
     gen.set_defaults(handler=_generate)
 
     fake = commands.add_parser("fake-zendesk", help="serve Zendesk API records (generate --format vendors) on "
@@ -281,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the records file, e.g. data/vendor_sample/zendesk_api.json (required)")
     fake.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default: %(default)s)")
     fake.set_defaults(handler=_fake_zendesk)
+
+    from dagster_cx.sources.surveys.draft_command import add_survey_mapping_command
+
+    add_survey_mapping_command(commands)
     return parser
 
 

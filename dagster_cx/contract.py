@@ -41,8 +41,11 @@ PILLARS = (
 EMOTIONS = ("joy", "trust", "fear", "surprise", "sadness", "disgust", "anger", "anticipation")
 MEASURES = ("nps", "csat", "ces", "force", "pillar", "emotion", "comment")
 # Headline measures have one scale by definition (DOMAIN.md); a catalog row that maps a
-# question to one of them on another scale would silently corrupt NPS/CSAT/CES.
-FIXED_SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "emotion": (1, 3)}
+# question to one of them on another scale would silently corrupt NPS/CES.
+FIXED_SCALES = {"nps": (0, 10), "ces": (1, 7), "emotion": (1, 3)}
+# CSAT is asked on the scales survey tools offer; each has its own top-box rule (dbt seed
+# csat_scales, DECISIONLOG "Survey scales"), and an answer is never converted to another scale.
+CSAT_SCALES = ((1, 2), (1, 3), (1, 5), (1, 7), (1, 10), (0, 10))
 
 # ISO 8601 with an explicit UTC offset or Z; a naive timestamp is ambiguous across DST.
 OFFSET_TIMESTAMP_PATTERN = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$"
@@ -179,7 +182,10 @@ QUESTIONS = Entity(
                 "construct must name a Force for measure force, a Pillar for measure pillar, and be empty otherwise"),
         RowRule(" and ".join(f"(measure <> '{m}' or (scale_min = {lo} and scale_max = {hi}))"
                              for m, (lo, hi) in FIXED_SCALES.items()),
-                "nps must be on 0-10, csat on 1-5, ces on 1-7 and emotion intensity on 1-3"),
+                "nps must be on 0-10, ces on 1-7 and emotion intensity on 1-3"),
+        RowRule("measure <> 'csat' or (scale_min, scale_max) in ("
+                + ", ".join(f"({lo}, {hi})" for lo, hi in CSAT_SCALES) + ")",
+                "csat must be on " + ", ".join(f"{lo}-{hi}" for lo, hi in CSAT_SCALES)),
     ),
 )
 

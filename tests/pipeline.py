@@ -12,24 +12,34 @@ import dagster as dg
 
 
 @contextmanager
-def pipeline_environment(data_dir: Path, warehouse: Path) -> Iterator[None]:
-    """Point Dagster and the dbt subprocess at the given files (published copy beside the warehouse)."""
-    saved = {k: os.environ.get(k) for k in ("CX_DATA_DIR", "CX_WAREHOUSE", "CX_PUBLISHED", "CX_REPORT_DIR", "CX_ALERT_WEBHOOK_URL",
-                                      "CX_SURVEY_INVITATIONS_DIR")}
-    os.environ.pop("CX_REPORT_DIR", None)  # the report goes beside the published copy
-    os.environ.pop("CX_ALERT_WEBHOOK_URL", None)  # tests post only to their own local server
-    os.environ.pop("CX_SURVEY_INVITATIONS_DIR", None)
-    os.environ["CX_DATA_DIR"] = str(data_dir)
-    os.environ["CX_WAREHOUSE"] = str(warehouse)
-    os.environ["CX_PUBLISHED"] = str(published_path_for(warehouse))
+def environment(**variables: str | None) -> Iterator[None]:
+    """Set (or, with None, unset) environment variables for the block, then restore them."""
+    saved = {name: os.environ.get(name) for name in variables}
+    for name, value in variables.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     try:
         yield
     finally:
-        for key, value in saved.items():
+        for name, value in saved.items():
             if value is None:
-                os.environ.pop(key, None)
+                os.environ.pop(name, None)
             else:
-                os.environ[key] = value
+                os.environ[name] = value
+
+
+@contextmanager
+def pipeline_environment(data_dir: Path, warehouse: Path) -> Iterator[None]:
+    """Point Dagster and the dbt subprocess at the given files (published copy beside the warehouse).
+
+    The report goes beside the published copy, alerts only to a test's own local server.
+    """
+    with environment(CX_DATA_DIR=str(data_dir), CX_WAREHOUSE=str(warehouse),
+                     CX_PUBLISHED=str(published_path_for(warehouse)), CX_REPORT_DIR=None, CX_ALERT_WEBHOOK_URL=None,
+                     CX_SURVEY_INVITATIONS_DIR=None):
+        yield
 
 
 def copy_dbt_project(folder: Path) -> Path:

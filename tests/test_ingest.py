@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 from pathlib import Path
@@ -10,12 +11,21 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dagster_cx.contract import CONTACTS, ENTITIES, ENTITIES_BY_NAME, QUESTIONS, SURVEY_ANSWERS, SURVEY_RESPONSES
+from dagster_cx.contract import (
+    CONTACTS,
+    CSAT_SCALES,
+    ENTITIES,
+    ENTITIES_BY_NAME,
+    QUESTIONS,
+    SURVEY_ANSWERS,
+    SURVEY_RESPONSES,
+)
 from dagster_cx.ingest.loader import FileLoadError, load_entity, load_file
 from dagster_cx.ingest.raw_tables import ensure_raw_schema
 from dagster_cx.warehouse import connect
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 # The columns of a contacts file written before direction and transfer_count joined the contract
 # (both may be absent): the rows below have these 19 fields.
 CONTACT_COLUMNS = CONTACTS.column_names[:CONTACTS.column_names.index("priority") + 1]
@@ -259,6 +269,23 @@ def test_question_catalog_rejects_a_headline_measure_on_another_scale(con, tmp_p
     assert "nps must be on 0-10" in reasons["q_nps5"]
     assert reasons["q_p"] == "construct must name a Force for measure force, a Pillar for measure pillar, and be empty otherwise"
     assert "q_f" not in reasons
+
+
+def test_csat_may_be_asked_on_the_scales_survey_tools_offer_and_no_other(con, tmp_path):
+    header = ",".join(QUESTIONS.column_names)
+    scales = {"q_2": (1, 2), "q_3": (1, 3), "q_5": (1, 5), "q_7": (1, 7), "q_10": (1, 10), "q_11": (0, 10),
+              "q_4": (1, 4), "q_2_6": (2, 6)}
+    rows = "\n".join(f"{qid},Satisfied?,csat,,{lo},{hi},false" for qid, (lo, hi) in scales.items())
+    _write(tmp_path, "questions", "q.csv", f"{header}\n{rows}\n")
+    load_entity(con, QUESTIONS, tmp_path)
+    reasons = dict(con.execute("select record->>'question_id', reason from raw.quarantine").fetchall())
+    assert reasons == {qid: "csat must be on 1-2, 1-3, 1-5, 1-7, 1-10, 0-10" for qid in ("q_4", "q_2_6")}
+
+
+def test_every_csat_scale_of_the_contract_has_a_top_box_rule():
+    with (REPO_ROOT / "dbt_project" / "seeds" / "csat_scales.csv").open(encoding="utf-8") as seed:
+        ruled = {(int(row["scale_min"]), int(row["scale_max"])) for row in csv.DictReader(seed)}
+    assert ruled == set(CSAT_SCALES)
 
 
 def test_a_failed_load_leaves_no_partial_rows(tmp_path):

@@ -278,7 +278,7 @@ def test_saved_query_survey_scorecard_monthly_equals_the_fact(mf_query, sample_d
             survey_kind as response__survey_kind,
             count(*) as responses,
             100.0 * (sum(is_promoter) - sum(is_detractor)) / nullif(count(nps_score), 0) as nps,
-            100.0 * sum(is_csat_satisfied) / nullif(count(csat_score), 0) as csat_pct,
+            100.0 * sum(is_csat_satisfied) / nullif(count(csat_answer_value), 0) as csat_pct,
             sum(csat_score) / nullif(count(csat_score), 0) as csat_mean,
             sum(ces_score) / nullif(count(ces_score), 0) as ces_mean,
             100.0 * sum(is_ces_easy) / nullif(count(ces_score), 0) as ces_easy_pct

@@ -34,6 +34,7 @@ from dagster_cx.sources.registry import configured_sources
 
 GROUP = "ingest"
 WRITER_POOL = "duckdb_writer"
+MAX_LOADS_SHOWN = 100  # per-load counts in an asset's metadata; raw._file_loads has every one
 
 
 def raw_asset_key(entity_name: str) -> dg.AssetKey:
@@ -127,6 +128,12 @@ def _metadata(con, entity: Entity, result: EntityLoadResult) -> dict:
         "top_quarantine_reasons": dg.MetadataValue.json(dict(reasons)),
         "waiting_now": waiting.rows if waiting else 0,
         "oldest_wait_hours": round(waiting.hours_waited(datetime.now(UTC)), 1) if waiting else 0.0,
+        # Per file or source pull (a vendor load, an export): read = loaded + waiting + quarantined + excluded.
+        "loads": dg.MetadataValue.json([
+            {"source": f.source_file, "read": f.rows_read, "loaded": f.rows_loaded, "waiting": f.rows_waiting,
+             "quarantined": f.rows_quarantined, "excluded": f.rows_excluded}
+            for f in result.files if not f.skipped
+        ][:MAX_LOADS_SHOWN]),
     }
 
 

@@ -37,10 +37,12 @@ from dagster_cx.ingest.raw_tables import (
 from dagster_cx.ingest.waiting import release_waiting
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet")
-# Optional columns of a source's batch (load_batch): why a record is left out on purpose, and
-# the vendor's own record, kept with a quarantined or waiting row.
+# Optional columns of a source's batch (load_batch): why a record is left out on purpose, the
+# vendor's own record, kept with a quarantined or waiting row, and what the source's mapping
+# could not make of it (a label it has no value for): a quarantine reason beside the contract's.
 EXCLUDE_REASON_COLUMN = "_exclude_reason"
 SOURCE_RECORD_COLUMN = "_source_record"
+MAPPING_PROBLEM_COLUMN = "_mapping_problem"
 
 
 class FileLoadError(RuntimeError):
@@ -183,8 +185,9 @@ def load_batch(
 
     `rows` holds the entity's columns as text (a missing optional column reads as empty), in
     the source's order (`_source_row` is the position), optionally `_exclude_reason` (left out
-    on purpose: a survey preview, a deleted ticket) and `_source_record` (the vendor's record,
-    kept with a quarantined or waiting row). `source_name` names the batch in the load log
+    on purpose: a survey preview, a deleted ticket), `_source_record` (the vendor's record,
+    kept with a quarantined or waiting row) and `_mapping_problem` (a quarantine reason the
+    source's mapping found, beside the contract's own). `source_name` names the batch in the load log
     (`qualtrics/SV_1/2026-12-07T05:00:00Z`); a batch whose hash was loaded before adds nothing.
     """
     already = con.execute(
@@ -222,16 +225,23 @@ def _gate(
     columns = {row[0] for row in con.execute("select column_name from (describe incoming)").fetchall()}
     excluded = f"incoming.{EXCLUDE_REASON_COLUMN}" if EXCLUDE_REASON_COLUMN in columns else "cast(null as varchar)"
     record = validation.record_sql(entity, with_source_record=SOURCE_RECORD_COLUMN in columns)
+    # The mapping's problem first: it is the cause of any contract reason that follows from it.
+    reasons = (f"list_concat(list_filter([incoming.{MAPPING_PROBLEM_COLUMN}], lambda r: r is not null), checked._reasons)"
+               if MAPPING_PROBLEM_COLUMN in columns else "checked._reasons")
     con.execute(
         f"""
         create or replace temp table routed as
-        select checked.*, {record} as _record,
-               case when {excluded} is not null then 'excluded'
+        with held as (
+            select checked.* replace ({reasons} as _reasons), {record} as _record, {excluded} as _excluded
+            from checked join incoming using (_source_row)
+        )
+        select * exclude (_excluded),
+               case when _excluded is not null then 'excluded'
                     when len(_reasons) > 0 then 'quarantine'
                     when len(_waits) > 0 then 'waiting'
                     else 'loaded' end as _place,
-               case when {excluded} is not null then [{excluded}] else list_concat(_reasons, _waits) end as _held_for
-        from checked join incoming using (_source_row)
+               case when _excluded is not null then [_excluded] else list_concat(_reasons, _waits) end as _held_for
+        from held
         """
     )
     typed = ", ".join(entity.column_names)

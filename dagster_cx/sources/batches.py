@@ -31,7 +31,6 @@ class Batch:
     source_name: str  # how the load log names it: "zendesk/1733570000.1", "qualtrics/exports/x.csv"
     rows: pa.Table
     records_fetched: int | None = None  # vendor records behind these rows; None: not one row per record
-    problem: str | None = None  # the unit could not be read (say why and what to do): nothing of it loads
 
     @property
     def content_hash(self) -> str:
@@ -43,12 +42,25 @@ class Batch:
         return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A unit of vendor data that cannot be mapped at all (an unreadable export file, a broken mapping).
+
+    Nothing of it loads; the ingestion step loads every other unit, then fails naming it, as it
+    does for an unreadable file in the contract's shape.
+    """
+
+    entity: str  # the raw entity whose asset reports it
+    source_name: str
+    problem: str  # what is wrong and what to do about it
+
+
 class VendorSource(Protocol):
     """A configured source system: its name (the folder under dagster_cx/sources) and its new batches."""
 
     name: str
 
-    def batches(self, con: duckdb.DuckDBPyConnection) -> Iterator[Batch]:
+    def batches(self, con: duckdb.DuckDBPyConnection) -> Iterator[Batch | Unreadable]:
         """Batches of vendor data not loaded yet, any entity, in the order they should load."""
 
 
@@ -59,14 +71,14 @@ class BatchesLoaded:
 
 
 def load_batches(
-    con: duckdb.DuckDBPyConnection, entity: str, batches: list[Batch], limits: Limits,
+    con: duckdb.DuckDBPyConnection, entity: str, batches: list[Batch | Unreadable], limits: Limits,
 ) -> BatchesLoaded:
-    """Load the entity's batches through the gate, in order; refuse whole, and name, each batch that
+    """Load the entity's batches through the gate, in order; refuse whole, and name, each unit that
     could not be read, whose rows do not match its vendor records, or that lacks a contract column.
     The others load whatever a refused one holds."""
     results, refused = [], {}
     for batch in (b for b in batches if b.entity == entity):
-        if batch.problem:
+        if isinstance(batch, Unreadable):
             refused[batch.source_name] = batch.problem
             continue
         if batch.records_fetched is not None and batch.rows.num_rows != batch.records_fetched:

@@ -11,9 +11,10 @@
 {% macro spark__register_raw_parquet_sources() -%}
     {%- if execute -%}
         {%- set raw_dir = env_var('CX_RAW_PARQUET_DIR', '../data/raw_parquet') -%}
-        {#- The quarantine stays in DuckDB, where the pipeline's loader reports it. -#}
+        {#- Rows that did not load (quarantined, waiting, excluded) stay in DuckDB, where the loader reports
+            them: no model reads them, and they are not exported. -#}
         {%- set tables = graph.sources.values() | selectattr('source_name', 'equalto', 'raw')
-                         | rejectattr('identifier', 'equalto', 'quarantine') | list -%}
+                         | rejectattr('identifier', 'in', ['quarantine', 'waiting', 'excluded']) | list -%}
         {%- do run_query('create database if not exists ' ~ tables[0].schema) -%}
         {%- for table in tables -%}
             {%- set relation = table.schema ~ '.' ~ table.identifier -%}

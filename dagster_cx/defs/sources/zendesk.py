@@ -6,10 +6,9 @@ from dagster_dlt.translator import DltResourceTranslatorData
 
 from dagster_cx import settings
 from dagster_cx.defs.resources import WarehouseResource
+from dagster_cx.defs.sources.tags import GROUP, WRITER_POOL, feeds
 from dagster_cx.sources.landing import landing_pipeline
 from dagster_cx.sources.zendesk.source import NAME, ZendeskSource
-
-WRITER_POOL = "duckdb_writer"  # dlt writes the warehouse file, like the ingestion step
 # Which raw entities each resource's records become (the mapping in dagster_cx/sources/zendesk/mapping.py).
 FEEDS = {
     "tickets": ("contacts",),
@@ -20,23 +19,20 @@ FEEDS = {
 
 
 class _Translator(DagsterDltTranslator):
-    def __init__(self, group: str, feeds_tag: str, separator: str) -> None:
-        self.group, self.feeds_tag, self.separator = group, feeds_tag, separator
-
     def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
         spec = super().get_asset_spec(data)
         return spec.replace_attributes(
-            key=dg.AssetKey([NAME, data.resource.name]), group_name=self.group, deps=[],
+            key=dg.AssetKey([NAME, data.resource.name]), group_name=GROUP, deps=[],
             description=f"Zendesk Support's {data.resource.name}, as the API returns them, in the warehouse schema "
             f"{NAME} (landed by dlt; only what changed since the last landing is fetched).",
-        ).merge_attributes(tags={self.feeds_tag: self.separator.join(FEEDS[data.resource.name])})
+        ).merge_attributes(tags=feeds(*FEEDS[data.resource.name]))
 
 
-def zendesk_landing(source: ZendeskSource, group: str, feeds_tag: str, separator: str) -> dg.AssetsDefinition:
+def zendesk_landing(source: ZendeskSource) -> dg.AssetsDefinition:
     """The landing asset of one Zendesk account (its secrets are read when a request is made, never here)."""
 
     @dlt_assets(dlt_source=source.dlt_source(), dlt_pipeline=landing_pipeline(NAME, settings.warehouse_path()),
-                name="zendesk_landing", dagster_dlt_translator=_Translator(group, feeds_tag, separator),
+                name="zendesk_landing", dagster_dlt_translator=_Translator(),
                 pool=WRITER_POOL)
     def _landing(context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource):
         # dlt writes the warehouse file itself; `warehouse` is here for its writer lock, held for the run.

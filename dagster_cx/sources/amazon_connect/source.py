@@ -23,7 +23,7 @@ import pyarrow as pa
 from dagster_cx.ingest.raw_tables import FILE_LOADS_TABLE
 from dagster_cx.sources.amazon_connect.mapping import ROW_COLUMNS, CtrSettings, chain_key, exclusion, map_delivery
 from dagster_cx.sources.amazon_connect.records import UnreadableCtrFile, delivered_files, read_records
-from dagster_cx.sources.batches import Batch, text_table
+from dagster_cx.sources.batches import Batch, Unreadable, text_table
 
 NAME = "amazon_connect"
 LANDING_TABLE = f"{NAME}.contact_records"
@@ -50,7 +50,7 @@ class AmazonConnectSource:
             reason_attribute=os.environ.get("CX_AMAZON_CONNECT_REASON_ATTRIBUTE") or defaults.reason_attribute,
         ))
 
-    def batches(self, con: duckdb.DuckDBPyConnection) -> Iterator[Batch]:
+    def batches(self, con: duckdb.DuckDBPyConnection) -> Iterator[Batch | Unreadable]:
         """The pull's new deliveries as one contacts batch; then each unreadable delivery as a refused one."""
         if not self.folder.is_dir():
             raise FileNotFoundError(f"{FOLDER_VARIABLE}={self.folder} is not a folder: point it at the folder your "
@@ -58,7 +58,7 @@ class AmazonConnectSource:
         _create_landing(con)
         done = _loaded_deliveries(con)
         readable: list[tuple[str, list[dict]]] = []
-        unreadable: list[Batch] = []
+        unreadable: list[Unreadable] = []
         for path in delivered_files(self.folder):
             name = f"{NAME}/{path.relative_to(self.folder).as_posix()}"
             if name in done:
@@ -66,8 +66,8 @@ class AmazonConnectSource:
             try:
                 readable.append((name, read_records(path)))
             except UnreadableCtrFile as error:
-                unreadable.append(Batch("contacts", name, pa.table({}), problem=f"{error}. Nothing of it was loaded: "
-                                        f"re-deliver the file (or move it out of {FOLDER_VARIABLE}) and run again."))
+                unreadable.append(Unreadable("contacts", name, f"{error}. Nothing of it was loaded: "
+                                             f"re-deliver the file (or move it out of {FOLDER_VARIABLE}) and run again."))
         if readable:
             batch = readable[0][0] if len(readable) == 1 else (
                 f"{readable[0][0]} .. {readable[-1][0].removeprefix(NAME + '/')} ({len(readable)} deliveries)")
@@ -76,7 +76,7 @@ class AmazonConnectSource:
             records = [record for _, delivery in readable for record in delivery]
             rows = map_delivery(records, _landed_legs(con, records), self.settings)
             yield Batch("contacts", batch, text_table(rows, ROW_COLUMNS), records_fetched=len(records))
-        yield from unreadable  # after the readable ones: a refused batch stops the entity's later batches
+        yield from unreadable
 
 
 def _create_landing(con: duckdb.DuckDBPyConnection) -> None:

@@ -17,6 +17,8 @@ scored as (
         answers.question_id,
         questions.measure,
         questions.construct,
+        questions.scale_min,
+        questions.scale_max,
         questions.is_reverse_coded,
         answers.answer_value,
         answers.answer_text,

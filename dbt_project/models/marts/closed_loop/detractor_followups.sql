@@ -31,12 +31,12 @@ unhappy as (
         responses.*,
         as_of.as_of_date,
         coalesce(responses.nps_score <= 6, false) as is_nps_detractor,
-        coalesce(responses.csat_score <= 2, false) as is_very_dissatisfied,
+        coalesce(responses.is_csat_dissatisfied = 1, false) as is_very_dissatisfied,
         coalesce(responses.ces_score <= 2, false) as is_high_effort
     from responses
     cross join as_of
     where responses.answered_date > {{ add_days('as_of.as_of_date', - var('cx_followup_days')) }}
-        and (responses.nps_score <= 6 or responses.csat_score <= 2 or responses.ces_score <= 2)
+        and (responses.nps_score <= 6 or responses.is_csat_dissatisfied = 1 or responses.ces_score <= 2)
 ),
 
 scored as (
@@ -67,6 +67,8 @@ scored as (
         unhappy.nps_score,
         unhappy.nps_category,
         unhappy.csat_score,
+        unhappy.csat_answer_value,
+        unhappy.csat_scale_max,
         unhappy.ces_score,
         unhappy.comment_text,
         unhappy.has_comment,
@@ -77,7 +79,11 @@ scored as (
         ) as followup_reasons,
         {#- Priority points (DECISIONLOG.md): how unhappy, whether they told us why, what they are worth. -#}
         case when unhappy.nps_score <= 3 then 3 when unhappy.nps_score <= 6 then 2 else 0 end
-            + case when unhappy.csat_score = 1 then 2 when unhappy.csat_score = 2 then 1 else 0 end
+            + case
+                when unhappy.csat_answer_value = unhappy.csat_scale_min then 2
+                when unhappy.is_csat_dissatisfied = 1 then 1
+                else 0
+            end
             + case when unhappy.ces_score = 1 then 2 when unhappy.ces_score = 2 then 1 else 0 end
             + case when unhappy.has_comment then 2 else 0 end
             + case

@@ -41,6 +41,11 @@ joined as (
         {{ reporting_date('responses.answered_at') }} as answered_date,
         scores.nps_score,
         scores.csat_score,
+        scores.csat_answer_value,
+        scores.csat_scale_min,
+        scores.csat_scale_max,
+        scores.is_csat_satisfied,
+        scores.is_csat_dissatisfied,
         scores.ces_score,
         scores.emotion,
         scores.emotion_intensity,
@@ -70,10 +75,6 @@ final as (
         case when nps_score >= 9 then 1 when nps_score is not null then 0 end as is_promoter,
         case when nps_score between 7 and 8 then 1 when nps_score is not null then 0 end as is_passive,
         case when nps_score <= 6 then 1 when nps_score is not null then 0 end as is_detractor,
-        case
-            when csat_score >= {{ var('cx_csat_satisfied_min') }} then 1
-            when csat_score is not null then 0
-        end as is_csat_satisfied,
         case
             when ces_score >= {{ var('cx_ces_easy_min') }} then 1
             when ces_score is not null then 0

@@ -53,7 +53,7 @@ survey_scores as (
         count(nps_score) as nps_responses,
         cast(coalesce(sum(is_promoter), 0) as bigint) as promoters,
         cast(coalesce(sum(is_detractor), 0) as bigint) as detractors,
-        count(csat_score) as csat_responses,
+        count(is_csat_satisfied) as csat_responses,
         cast(coalesce(sum(is_csat_satisfied), 0) as bigint) as csat_satisfied_responses,
         count(ces_score) as ces_responses,
         cast(sum(ces_score) as bigint) as ces_score_sum
