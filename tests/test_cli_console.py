@@ -16,7 +16,8 @@ from dagster._core.instance.ref import InstanceRef
 from dagster_cx import cli
 from dagster_cx.contract import ENTITIES
 from dagster_cx.dbt_failures import build_failure, describe_test_result
-from dagster_cx.ingest.loader import ensure_raw_schema, load_entity
+from dagster_cx.ingest.loader import load_entity
+from dagster_cx.ingest.raw_tables import ensure_raw_schema
 from dagster_cx.ingest.quarantine import quarantined_rows, top_reasons
 from dagster_cx.preflight import configuration_problems
 from tests.conftest import SAMPLE, cli as run_cli

@@ -147,3 +147,27 @@ def test_dbt_started_through_the_shim_dies_with_its_parent_even_when_silent(tmp_
     parent.wait()
     gone, alive = psutil.wait_procs([dbt], timeout=10)
     assert not alive, "the silent dbt outlived its killed parent"
+
+
+def test_a_shim_adopted_before_its_python_started_does_not_run_dbt(tmp_path):
+    """Under load the run can be killed between starting the shim and the shim's first line, when
+    getppid() already names the process that adopted it: the parent the run named is what counts."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    ran = tmp_path / "dbt_ran"
+    fake_dbt = bin_dir / "dbt"
+    fake_dbt.write_text(f"#!/bin/sh\ntouch {ran}\n")
+    fake_dbt.chmod(0o755)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    shim = [str(bin_dir / "python"), "-c", "from dagster_cx.dbt_child import main; main()", "build"]
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    adopted = subprocess.run(shim, env={**env, "CX_DBT_PARENT_PID": str(gone.pid)}, cwd=REPO_ROOT,
+                             capture_output=True, text=True, timeout=60)
+    assert adopted.returncode != 0 and f"(pid {gone.pid}) has exited" in adopted.stderr
+    assert not ran.exists(), "dbt ran for a parent that was already gone"
+    started_here = subprocess.run(shim, env={**env, "CX_DBT_PARENT_PID": str(os.getpid())}, cwd=REPO_ROOT,
+                                  capture_output=True, text=True, timeout=60)
+    assert started_here.returncode == 0, started_here.stderr
+    assert ran.exists()

@@ -11,11 +11,12 @@ import sys
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject
 from packaging import version
 
-from dagster_cx import settings
+from dagster_cx import dbt_child, settings
 from dagster_cx.build_state import FINGERPRINTED, project_fingerprint
 
 # DBT_TARGET_PATH is dbt's own setting, which dagster-dbt's per-step target folders also follow;
@@ -50,6 +51,19 @@ class InstalledDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
         return None
+
+    def cli(self, args: Sequence[str], **kwargs: Any) -> DbtCliInvocation:
+        """dagster-dbt starts dbt with a copy of os.environ; for that moment it names this process
+        as dbt's parent (dagster_cx/dbt_child.py), and no later child inherits the name."""
+        previous = os.environ.get(dbt_child.PARENT_PID)
+        os.environ[dbt_child.PARENT_PID] = str(os.getpid())
+        try:
+            return super().cli(args, **kwargs)
+        finally:
+            if previous is None:
+                os.environ.pop(dbt_child.PARENT_PID, None)
+            else:
+                os.environ[dbt_child.PARENT_PID] = previous
 
 
 def dbt_cli() -> DbtCliResource:
@@ -89,7 +103,7 @@ def ensure_manifest() -> None:
     completed = subprocess.run(
         [dbt_executable(), "parse", "--quiet", "--project-dir", str(dbt_project.project_dir),
          "--profiles-dir", str(dbt_project.profiles_dir), "--log-path", str(dbt_project.project_dir / dbt_project.target_path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, env=dbt_child.parent_environment(),
     )
     if completed.returncode != 0:
         raise RuntimeError(
