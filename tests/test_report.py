@@ -63,7 +63,7 @@ def _open(browser, html: Path) -> tuple[Page, list[tuple[str, str]], list[str]]:
 
     page.route("**/*", offline)
     page.goto(html.as_uri())
-    page.evaluate("() => window.cxReport.ready")
+    page.evaluate("() => window.cxReport && window.cxReport.ready")  # a broken page is for the test to judge
     return page, messages, requested
 
 
@@ -190,5 +190,74 @@ def test_a_translated_report_renders_cyrillic_labels(report, browser, tmp_path):
         assert page.locator("#chart-nps_monthly svg text", has_text="NPS по месяцам").count() == 1
         assert [m for m in messages if m[0] in ("error", "pageerror")] == [] and requested == []
         page.screenshot(path=str(ARTIFACTS / "cx_report_ru.png"))
+    finally:
+        page.close()
+
+
+# Hostile free text as it could arrive in a raw file: script ends in mixed case, entity-encoded
+# markup (which must show literally), an attribute breaker, a comment opener that would swallow
+# the page's own script, and the two line separators older JavaScript took for line ends.
+HOSTILE_SEGMENTS = {
+    "smb": "smb</SCRIPT><svg onload=window.cxInjected='svg'>",
+    "enterprise": "&lt;/script&gt;&lt;img src=x onerror=window.cxInjected='img'&gt; &#x3C;/sCrIpT&#x3E;",
+    "consumer": "\"><img src=x onerror=window.cxInjected='option'><!--<script>\u2028\u2029",
+}
+HOSTILE_CHANNEL = "phone</script ><img src=x onerror=window.cxInjected='channel'>"
+HOSTILE_TOUCHPOINT = "</ScRiPt><script>window.cxInjected='touchpoint'</script>\u2028Support chat"
+
+
+def _plant(published: Path, column: str, replacements: dict[str, str]) -> None:
+    """Replace values of `column` in every published mart that has it."""
+    with duckdb.connect(str(published)) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.columns where table_schema = 'marts' and column_name = ?",
+            [column]).fetchall()]
+        for table in tables:
+            for before, after in replacements.items():
+                con.execute(f"update marts.{table} set {column} = ? where {column} = ?", [after, before])
+
+
+def test_hostile_text_in_the_marts_stays_text_in_the_page(report, browser, tmp_path):
+    published = tmp_path / "hostile.duckdb"
+    shutil.copy(published_path_for(report["warehouse"]), published)
+    with duckdb.connect(str(published), read_only=True) as con:
+        smb_responses = con.execute(
+            "select sum(responses) from marts.mart_nps_daily where customer_segment = 'smb'").fetchall()[0][0]
+        touchpoints = [r[0] for r in con.execute(
+            "select touchpoint_name from marts.mart_journey order by journey_stage_order, touchpoint_id").fetchall()]
+    _plant(published, "customer_segment", HOSTILE_SEGMENTS)
+    _plant(published, "channel", {"phone": HOSTILE_CHANNEL})
+    _plant(published, "touchpoint_name", {"Support chat": HOSTILE_TOUCHPOINT})
+    result = build_report(published, tmp_path / "report")
+    html = result.html.read_text(encoding="utf-8")
+    assert html.lower().count("</script") == 2  # the page's own two scripts, nothing from the data
+
+    page, messages, requested = _open(browser, result.html)
+    try:
+        injected = page.evaluate("""() => ({
+            ran: window.cxInjected,
+            scripts: document.scripts.length,
+            elements: document.querySelectorAll('img, iframe, svg[onload]').length,
+            handlers: [...document.querySelectorAll('*')].filter(
+                e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+        })""")
+        assert injected == {"ran": None, "scripts": 2, "elements": 0, "handlers": 0}
+        assert page.evaluate("() => window.cxReport.errors") == []
+        assert [m for m in messages if m[0] in ("error", "pageerror")] == [] and requested == []
+        # Every value arrives intact, as text: the filters list them, the charts draw them.
+        segments = page.locator("#segment option").all_text_contents()
+        assert segments == ["All", *sorted(HOSTILE_SEGMENTS.values())]
+        assert page.locator("#segment option").evaluate_all("os => os.map(o => o.value)")[1:] == segments[1:]
+        assert HOSTILE_CHANNEL in page.locator("#channel option").all_text_contents()
+        journey = page.evaluate("() => window.cxReport.views.journey.scale('y').domain()")
+        assert journey == [HOSTILE_TOUCHPOINT if name == "Support chat" else name for name in touchpoints]
+        for section in SECTIONS:
+            assert page.locator(f"#chart-{section.key} svg .role-mark").count() > 0, f"{section.key} drew nothing"
+        # Filtering by a hostile segment finds its rows: the value survived JSON and the <option>.
+        page.select_option("#segment", HOSTILE_SEGMENTS["smb"])
+        page.evaluate("() => window.cxReport.apply()")
+        caption = page.locator("#chart-nps_monthly svg text", has_text="n = ").first.text_content()
+        assert caption.startswith(f"n = {smb_responses:,} · ")
+        assert page.evaluate("() => window.cxInjected") is None
     finally:
         page.close()
