@@ -19,7 +19,7 @@ import pytest
 import vl_convert as vlc
 from playwright.sync_api import Page, sync_playwright
 
-from dagster_cx.report.build import build_report
+from dagster_cx.report.build import _inline_script, build_report
 from dagster_cx.report.charts import SECTIONS
 from dagster_cx.report.datasets import read_datasets
 from dagster_cx.report.labels import labels
@@ -261,3 +261,10 @@ def test_hostile_text_in_the_marts_stays_text_in_the_page(report, browser, tmp_p
         assert page.evaluate("() => window.cxInjected") is None
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("code", ["x = '</ScRiPt>';", "/* <!-- */"])
+def test_a_vega_bundle_that_would_end_the_inline_script_is_refused(code):
+    with pytest.raises(ValueError, match="would end the report's inline script: pin vl-convert-python"):
+        _inline_script(code)
+    assert _inline_script("if (a < b) {}") == "if (a < b) {}"
