@@ -55,6 +55,8 @@ def _run(args: argparse.Namespace) -> int:
         },
     )
     problems = _problems(result)
+    if note := _not_configured_note():
+        print(f"\n{note}")
     if problems or not result.success:
         print("\nThe build did not complete:", file=sys.stderr)
         for problem in problems:
@@ -65,6 +67,8 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    if warnings := _failed_checks(result, "WARN"):
+        print("\nWarnings (the build went on):", *(f"  - {warning}" for warning in warnings), sep="\n", file=sys.stderr)
     if not on_duckdb:
         print(f"\nBuilt every dbt model with its tests on the {settings.dbt_target()} target (marts in its `marts` "
               "schema). The quality suites, the published copy and the report are DuckDB-only: README, 'Scaling out'.")
@@ -73,15 +77,41 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _problems(result) -> list[str]:
+    """Failed steps and failed checks of severity ERROR; a WARN check (freshness) lets the run succeed."""
     problems = []
     for event in result.all_events:
         data = event.event_specific_data
         if event.event_type_value == "STEP_FAILURE":
             cause = data.error.cause.message if data.error.cause else data.error.message
             problems.append(f"step {event.step_key} failed: {cause.strip().splitlines()[0]}")
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION" and not data.passed:
-            problems.append(f"check {data.asset_check_key.to_user_string()} failed: {data.description or ''}")
-    return problems
+    return problems + _failed_checks(result, "ERROR")
+
+
+def _failed_checks(result, severity: str) -> list[str]:
+    return [
+        f"check {event.event_specific_data.asset_check_key.to_user_string()} failed: "
+        f"{event.event_specific_data.description or ''}"
+        for event in result.all_events
+        if event.event_type_value == "ASSET_CHECK_EVALUATION" and not event.event_specific_data.passed
+        and event.event_specific_data.severity.value == severity
+    ]
+
+
+def _not_configured_note() -> str | None:
+    """One line naming the entities this deployment does not feed (surveys or contacts only), if any."""
+    from dagster_cx import settings, warehouse
+    from dagster_cx.contract import ENTITIES
+    from dagster_cx.ingest.freshness import unconfigured_entities
+
+    if not settings.warehouse_path().exists():
+        return None
+    with warehouse.connect(settings.warehouse_path(), read_only=True) as con:
+        names = unconfigured_entities(con, settings.data_dir(), [entity.name for entity in ENTITIES])
+    if not names:
+        return None
+    return (f"Not configured (no folder in {settings.data_dir()} and no file ever loaded): {', '.join(names)}. "
+            "Not checked for freshness; the marts built from them are empty. To feed one, put its export in "
+            "its folder and re-run.")
 
 
 def _summary(args: argparse.Namespace) -> int:

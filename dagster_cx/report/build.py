@@ -72,7 +72,7 @@ def build_report(published: Path, out_dir: Path, language: str = "en") -> Report
         months=months,
         start_month=period[0],
         segments=sorted(survey["customer_segment"].unique()),
-        channels=sorted(survey["channel"].unique()),
+        channels=sorted({*survey["channel"], *frames["contact_parts"]["channel"]}),
         sections=[
             {"key": s.key, "filters": s.filters, "unfiltered": _unfiltered_note(s.filters, labels)} for s in SECTIONS
         ],
