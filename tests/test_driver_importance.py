@@ -309,7 +309,8 @@ def test_sample_mart_equals_brute_force_references_for_every_scope_over_the_thre
     assert threshold == 200 and (sample_mart["min_responses"] == threshold).all()
     responses = sample_db.execute(f"select {', '.join(INPUT_COLUMNS)} from marts.fct_survey_responses").df()
     kept, below = _expected_scopes(responses, threshold)
-    mart_scopes = {(f, t, c, pd.Timestamp(d).date()) for f, t, c, d in sample_mart[SCOPE_KEY].drop_duplicates().itertuples(index=False)}
+    mart_scopes = {(framework, scope_type, segment, pd.Timestamp(start).date())
+                   for framework, scope_type, segment, start in sample_mart[SCOPE_KEY].drop_duplicates().itertuples(index=False)}
     assert mart_scopes == set(kept) and len(kept) >= 10
     assert not set(below) & mart_scopes
 

@@ -230,7 +230,8 @@ def test_contact_center_daily_business_and_sla_columns_roll_up_from_the_facts(sa
     assert expected["first_reply_sla_breached"].sum() > 100 and expected["full_resolution_sla_breached"].sum() > 100
     assert expected["first_reply_time_business_p90_minutes"].gt(expected["first_reply_time_business_median_minutes"]).any()
     mart = _frame(sample_db, "select * from marts.mart_contact_center_daily")
-    _compare(expected, mart, ["date_day", "channel", "queue"], [c for c in expected.columns if c not in ("date_day", "channel", "queue")])
+    keys = ["date_day", "channel", "queue"]
+    _compare(expected, mart, keys, [c for c in expected.columns if c not in keys])
 
 
 def test_sla_attainment_daily_rolls_up_from_the_facts(sample_db):
