@@ -88,6 +88,7 @@ def _problems(result) -> list[str]:
 
 
 def _failed_checks(result, severity: str) -> list[str]:
+    """Checks that failed at `severity`: ERROR ones fail the run, WARN ones are only listed."""
     return [
         f"check {event.event_specific_data.asset_check_key.to_user_string()} failed: "
         f"{event.event_specific_data.description or ''}"

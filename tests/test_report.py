@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import vl_convert as vlc
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from dagster_cx.report.build import _inline_script, build_report
 from dagster_cx.report.charts import SECTIONS
@@ -32,8 +34,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
-def chromium() -> str:
+def chromium_path() -> str:
     """Debian's Chromium; installed here when missing and we may (the README's test command then just works)."""
     path = shutil.which("chromium")
     if path is None and shutil.which("apt-get") and os.geteuid() == 0:
@@ -45,6 +46,19 @@ def chromium() -> str:
     if path is None:
         pytest.fail("The report tests need Debian's Chromium: run `sudo apt-get install -y chromium`, then re-run.")
     return path
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    return chromium_path()
+
+
+@contextmanager
+def headless(executable: str) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
 
 
 def _open(browser, html: Path) -> tuple[Page, list[tuple[str, str]], list[str]]:
@@ -69,10 +83,8 @@ def _open(browser, html: Path) -> tuple[Page, list[tuple[str, str]], list[str]]:
 
 @pytest.fixture(scope="module")
 def browser(chromium):
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+    with headless(chromium) as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
