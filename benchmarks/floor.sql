@@ -8,7 +8,8 @@
 -- Writes two tables: floor_survey_daily (date x channel x segment x journey stage) and
 -- floor_contact_center_daily (date x channel x queue). Same rules as the dbt marts:
 -- reporting dates in UTC, the newest version of a key wins (later file, later row),
--- CSAT satisfied = 4-5, CES easy = 5-7, service level = answered within 20 s of queueing.
+-- CSAT satisfied = 4-5, CES easy = 5-7, service level = answered within 20 s of queueing,
+-- a contact's first reply from its messages where it has any (its own field otherwise).
 
 set TimeZone = 'UTC';
 
@@ -98,6 +99,28 @@ contacts as (
     qualify row_number() over (partition by contact_id order by filename desc) = 1
 ),
 
+messages as (
+    select contact_id, author_role, is_public, cast(sent_at as timestamptz) as sent_at
+    from read_parquet(getvariable('data_dir') || '/contact_messages/*.parquet', filename = true)
+    qualify row_number() over (partition by message_id order by filename desc) = 1
+),
+
+first_replies as (
+    -- The events win: a contact with messages was first answered by its first public human-agent message.
+    select contact_id, min(sent_at) filter (where author_role = 'agent' and is_public) as first_agent_reply_at
+    from messages
+    group by contact_id
+),
+
+replied as (
+    select
+        contacts.*,
+        case when first_replies.contact_id is not null then first_replies.first_agent_reply_at
+             else contacts.first_replied_at end as replied_at
+    from contacts
+    left join first_replies using (contact_id)
+),
+
 measured as (
     select
         cast(created_at as date) as date_day,
@@ -105,11 +128,11 @@ measured as (
         queue,
         queue_entered_at is not null as is_offered,
         is_abandoned,
-        not is_abandoned and first_replied_at is not null as is_handled,
+        not is_abandoned and replied_at is not null as is_handled,
         coalesce(talk_seconds, 0) + coalesce(hold_seconds, 0) + coalesce(after_contact_work_seconds, 0)
             as handle_seconds,
-        epoch(first_replied_at) - epoch(queue_entered_at) as queue_wait_seconds
-    from contacts
+        epoch(replied_at) - epoch(queue_entered_at) as queue_wait_seconds
+    from replied
 ),
 
 final as (

@@ -161,6 +161,23 @@ def where_to_look(log_path: Path, home: Path, run_id: str) -> str:
             f"then open http://localhost:3000/runs/{run_id}")
 
 
+def not_configured_note() -> str | None:
+    """One line naming the entities this deployment does not feed (surveys or contacts only), if any."""
+    from dagster_cx import warehouse
+    from dagster_cx.contract import ENTITIES
+    from dagster_cx.ingest.freshness import unconfigured_entities
+
+    if not settings.warehouse_path().exists():
+        return None
+    with warehouse.connect(settings.warehouse_path(), read_only=True) as con:
+        names = unconfigured_entities(con, settings.data_dir(), [entity.name for entity in ENTITIES])
+    if not names:
+        return None
+    return (f"Not configured (no folder in {settings.data_dir()} and no file ever loaded): {', '.join(names)}. "
+            "Not checked for freshness; the marts built from them are empty. To feed one, put its export in "
+            "its folder and re-run.")
+
+
 # What a failure caused by another process holding the warehouse says (dagster_cx.writer_lock, DuckDB).
 LOCK_MARKERS = ("still being written by", "stayed locked by another process", "Could not set lock")
 
@@ -183,6 +200,8 @@ def report(result: Any, instance: Any, log_path: Path, home: Path, seconds: floa
         print("\n".join(lines), file=sys.stderr)
         return False
     print(f"\nDone in {seconds:.0f} s.")
+    if note := not_configured_note():
+        print(note)
     if outcome.not_run_nothing_new:
         print(f"No new raw data and no dbt change since the last build: not run: "
               f"{stages_line(outcome.not_run_nothing_new)}; the published copy and report are unchanged.")

@@ -169,14 +169,17 @@ def action_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
                   for label, status, actual, comparator, target, _ in scorecard]
     lines.append("Pain points (fix first = 1):")
     lines += [f"  {rank}. {name} ({stage}): NPS {nps}, {contacts} contacts; {reasons or 'no contacts'}"
-              for rank, name, stage, nps, contacts, reasons in con.execute(PAIN_POINTS_SQL).fetchall()]
+              for rank, name, stage, nps, contacts, reasons in con.execute(PAIN_POINTS_SQL).fetchall()] or ["  none"]
     fix_first = con.execute(FIX_FIRST_SQL).fetchall()
     lines.append("Drivers to fix first (high importance, low performance):")
     lines += [f"  {framework:<8} {driver:<16} {share}% of R^2, score {performance}/100"
               for framework, driver, share, performance in fix_first] or ["  none"]
     queued, commented, oldest, as_of = con.execute(FOLLOWUPS_SQL).fetchall()[0]
-    lines.append(f"Follow-up queue (detractor_followups, as of {as_of}): {queued} to call back, "
-                 f"{commented} with a comment, oldest {oldest or 0} days")
+    if queued:
+        lines.append(f"Follow-up queue (detractor_followups, as of {as_of}): {queued} to call back, "
+                     f"{commented} with a comment, oldest {oldest} days")
+    else:  # no recent detractor, or no survey data at all
+        lines.append("Follow-up queue (detractor_followups): nobody to call back")
     return lines
 
 

@@ -57,10 +57,12 @@ def test_waiting_times_split_by_status(handmade_db):
     # Pending Mon 07:00-12:00Z = 10:00-15:00 Moscow: 300 calendar, 240 business (lunch 13-14 skipped).
     assert (h1["agent_wait_time_calendar_minutes"], h1["agent_wait_time_business_minutes"]) == (300, 240)
     assert (h1["on_hold_time_calendar_minutes"], h1["on_hold_time_business_minutes"]) == (0, 0)
-    # h3, still open: new 15:00-15:20Z, open 15:20Z to the as-of moment 19:00Z; London closes at
-    # 17:30 BST (16:30Z), so 20 + 70 business minutes of 240 calendar ones.
+    # h3, still open, created 15:00Z: its status history starts with open at 15:20Z (an export
+    # from a later start), so it was new 15:00-15:20Z, then open to the as-of moment 19:00Z;
+    # London closes at 17:30 BST (16:30Z), so 20 + 70 business minutes of 20 + 220 calendar ones.
     h3 = _contact(handmade_db, "h3")
     assert (h3["requester_wait_time_calendar_minutes"], h3["requester_wait_time_business_minutes"]) == (240, 90)
+    assert h3["has_status_history"]
 
 
 def test_touches_exclude_bots_and_internal_notes_and_count_handoffs(handmade_db):

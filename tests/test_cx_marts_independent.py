@@ -156,11 +156,13 @@ def test_memorable_experiences_match_reference(sample_db, responses):
     summary = _frame(sample_db, "select * from marts.mart_memorable_touchpoints where scope = 'all'")
     assert summary["key_moments"].item() == len(expected)
     assert summary["churned_customers"].item() == expected["is_churned_after_delayed_survey"].sum()
+    # The sample has churners and stayers among the moments rated both times, so each correlation is defined.
     stayed = 1.0 - expected["is_churned_after_delayed_survey"]
-    answered = expected["delayed_nps_score"].notna()
-    if stayed[answered].nunique() == 2:
-        assert summary["delayed_score_retention_correlation"].item() == pytest.approx(
-            np.corrcoef(expected.loc[answered, "delayed_nps_score"].astype(float), stayed[answered])[0, 1])
+    for kind in ("immediate", "delayed"):
+        answered = expected[f"{kind}_nps_score"].notna()
+        assert stayed[answered].nunique() == 2, kind
+        assert summary[f"{kind}_score_retention_correlation"].item() == pytest.approx(
+            np.corrcoef(expected.loc[answered, f"{kind}_nps_score"].astype(float), stayed[answered])[0, 1]), kind
 
 
 def test_loyalty_economics_matches_reference(sample_db, responses):
@@ -235,21 +237,28 @@ def test_scorecard_actuals_match_facts(sample_db, responses):
 
 
 def test_detractor_followups_match_reference(sample_db, responses):
+    """Every row's priority points and rank: points by DECISIONLOG.md, then rank by points, revenue
+    (unknown last), answer time and response id."""
     as_of = pd.Timestamp(responses["answered_date"].max())
     recent = responses[pd.to_datetime(responses["answered_date"]) > as_of - pd.Timedelta(days=30)]
     unhappy = recent[(recent["nps_score"] <= 6) | (recent["csat_score"] <= 2) | (recent["ces_score"] <= 2)]
-    mart = _frame(sample_db, "select * from marts.detractor_followups order by priority_rank")
-    assert set(mart["response_id"]) == set(unhappy["response_id"])
-    assert mart["priority_points"].is_monotonic_decreasing
-    revenue = _frame(sample_db, "select annual_revenue from marts.dim_customers")["annual_revenue"].dropna()
-    median, top = np.percentile(revenue, 50), np.percentile(revenue, 75)
-    first = mart.iloc[0]
-    points = ((3 if first.nps_score <= 3 else 2 if first.nps_score <= 6 else 0)
-              + (2 if first.csat_score == 1 else 1 if first.csat_score == 2 else 0)
-              + (2 if first.ces_score == 1 else 1 if first.ces_score == 2 else 0)
-              + (2 if first.has_comment else 0)
-              + (2 if first.annual_revenue >= top else 1 if first.annual_revenue >= median else 0))
-    assert first.priority_points == points
+    customers = _frame(sample_db, "select customer_id, annual_revenue from marts.dim_customers")
+    median, top = np.percentile(customers["annual_revenue"].dropna(), [50, 75])
+    expected = unhappy.merge(customers, on="customer_id", how="left")
+    nps, csat, ces, revenue = (expected[c].astype(float) for c in ("nps_score", "csat_score", "ces_score", "annual_revenue"))
+    expected["priority_points"] = (
+        np.select([nps <= 3, nps <= 6], [3, 2], 0) + np.select([csat == 1, csat == 2], [2, 1], 0)
+        + np.select([ces == 1, ces == 2], [2, 1], 0) + np.where(expected["has_comment"].astype(bool), 2, 0)
+        + np.select([revenue >= top, revenue >= median], [2, 1], 0))
+    expected = expected.assign(revenue_order=revenue.fillna(-np.inf)).sort_values(
+        ["priority_points", "revenue_order", "answered_at", "response_id"], ascending=[False, False, True, True])
+    expected["priority_rank"] = np.arange(1, len(expected) + 1)
+    mart = _frame(sample_db, "select * from marts.detractor_followups")
+    _assert_frames_equal(expected[["response_id", "priority_points", "priority_rank"]], mart, ["response_id"],
+                         ["priority_points", "priority_rank"])
+    # The tie-breaks are exercised: equal points with different revenue, and equal points and revenue.
+    ties = expected.groupby("priority_points")["revenue_order"]
+    assert (ties.nunique() > 1).any() and expected.duplicated(["priority_points", "revenue_order"]).any()
 
 
 CX_MARTS = ("mart_driver_importance", "mart_csat_polarization", "mart_emotions", "mart_journey", "mart_memorable_experiences",

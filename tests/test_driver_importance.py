@@ -19,6 +19,7 @@ import pytest
 
 from dagster_cx.analysis.driver_importance import (
     QUADRANTS,
+    SHARE_TOLERANCE,
     DegenerateDriverInput,
     correlations,
     driver_importance,
@@ -37,6 +38,7 @@ from dagster_cx.analysis.driver_mart import (
     TABLE_DESCRIPTION,
     driver_mart,
 )
+from dagster_cx.defs.drivers import DriverImportanceConfig
 from tests.conftest import SAMPLE
 from tests.pipeline import published_path_for
 
@@ -57,6 +59,30 @@ def _ols_r_squared(x: np.ndarray, y: np.ndarray) -> float:
     design = np.column_stack([np.ones(len(y)), x])
     residual = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
     return float(1 - residual @ residual / ((y - y.mean()) @ (y - y.mean())))
+
+
+def _lmg_by_refits(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Shapley/LMG by brute force: OLS refits of every subset, averaged over every order of entry."""
+    p = x.shape[1]
+    fits = {subset: _ols_r_squared(x[:, list(subset)], y)
+            for size in range(p + 1) for subset in itertools.combinations(range(p), size)}
+    weights = np.zeros(p)
+    for order in itertools.permutations(range(p)):
+        for position, driver in enumerate(order):
+            before = tuple(sorted(order[:position]))
+            weights[driver] += fits[tuple(sorted((*before, driver)))] - fits[before]
+    return weights / factorial(p)
+
+
+def _johnson_by_svd(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Johnson from the data's SVD: X_s = U S V' gives the closest orthonormal Z = U V'; regress y on
+    Z (beta) and each driver on Z (Lambda), then split each Z's beta^2 by Lambda^2."""
+    standardised = (x - x.mean(axis=0)) / x.std(axis=0)
+    u, _, vt = np.linalg.svd(standardised, full_matrices=False)
+    z = u @ vt
+    beta = z.T @ ((y - y.mean()) / y.std())
+    lam = z.T @ standardised
+    return (lam**2).T @ (beta**2) / len(y) ** 2
 
 
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:
@@ -107,22 +133,7 @@ def test_orthogonal_drivers_get_their_squared_correlation_from_both_methods():
 def test_four_correlated_drivers_match_ols_refits_over_every_order():
     rng = np.random.default_rng(11)
     x, y = _correlated_data(rng, 300, [1.0, 0.5, 0.0, -0.7])
-    p = x.shape[1]
-    brute = np.zeros(p)
-    for order in itertools.permutations(range(p)):
-        for position, driver in enumerate(order):
-            before = list(order[:position])
-            brute[driver] += _ols_r_squared(x[:, [*before, driver]], y) - _ols_r_squared(x[:, before], y)
-    brute /= factorial(p)
-
-    # Johnson from the data's SVD: X_s = U S V' gives the closest orthonormal Z = U V'; regress y on
-    # Z (beta) and each driver on Z (Lambda), then split each Z's beta^2 by Lambda^2.
-    standardised = (x - x.mean(axis=0)) / x.std(axis=0)
-    u, _, vt = np.linalg.svd(standardised, full_matrices=False)
-    z = u @ vt
-    beta = z.T @ ((y - y.mean()) / y.std())
-    lam = z.T @ standardised
-    johnson_svd = (lam**2).T @ (beta**2) / len(y) ** 2
+    brute, johnson_svd = _lmg_by_refits(x, y), _johnson_by_svd(x, y)
 
     r_xx, r_xy = correlations(x, y)
     ols = _ols_r_squared(x, y)
@@ -266,30 +277,81 @@ def test_sample_weights_sum_to_r_squared_in_every_scope(sample_mart):
         assert sorted(scope["importance_rank"]) == list(range(1, len(scope) + 1))
 
 
-def test_sample_mart_is_what_the_computation_gives_and_is_published(sample_db, sample_warehouse, sample_mart):
+def _expected_scopes(responses: pd.DataFrame, threshold: int) -> tuple[dict[tuple, pd.DataFrame], dict[tuple, int]]:
+    """The complete cases of every framework x scope (all, each segment, each calendar quarter),
+    split into those with at least `threshold` of them and the counts of the others."""
+    answered = pd.to_datetime(responses["answered_date"])
+    kept, below = {}, {}
+    for framework, columns in FRAMEWORKS.items():
+        scopes = [(("all", "all"), answered.notna())]
+        scopes += [(("segment", segment), responses["customer_segment"] == segment)
+                   for segment in responses["customer_segment"].unique()]
+        scopes += [(("quarter", quarter), answered.dt.to_period("Q") == quarter)
+                   for quarter in answered.dt.to_period("Q").unique()]
+        for (scope_type, value), mask in scopes:
+            complete = responses[mask].dropna(subset=[OUTCOME, *columns.values()])
+            dates = pd.to_datetime(complete["answered_date"])
+            start = value.start_time.date() if scope_type == "quarter" else dates.min().date()
+            key = (framework, scope_type, "all" if scope_type != "segment" else value, start)
+            if len(complete) >= threshold:
+                kept[key] = complete
+            else:
+                below[key] = len(complete)
+    return kept, below
+
+
+def test_sample_mart_equals_brute_force_references_for_every_scope_over_the_threshold(
+    sample_db, sample_warehouse, sample_mart,
+):
+    """Each scope with at least the configured minimum of complete cases has the rows that OLS refits
+    over every order (LMG), the SVD (Johnson) and plain means (performance) give; no other scope has rows."""
+    threshold = DriverImportanceConfig.model_fields["min_responses"].default
+    assert threshold == 200 and (sample_mart["min_responses"] == threshold).all()
     responses = sample_db.execute(f"select {', '.join(INPUT_COLUMNS)} from marts.fct_survey_responses").df()
-    default = driver_mart(responses, int(sample_mart["min_responses"].iloc[0]), datetime.now(UTC))
+    kept, below = _expected_scopes(responses, threshold)
+    mart_scopes = {(framework, scope_type, segment, pd.Timestamp(start).date())
+                   for framework, scope_type, segment, start in sample_mart[SCOPE_KEY].drop_duplicates().itertuples(index=False)}
+    assert mart_scopes == set(kept) and len(kept) >= 10
+    assert not set(below) & mart_scopes
 
-    def comparable(frame: pd.DataFrame) -> pd.DataFrame:
-        """Without computed_at, dates as timestamps (DuckDB returns dates as datetime64), sorted."""
-        columns = [c for c in MART_COLUMNS if c != "computed_at"]
-        periods = {c: pd.to_datetime(frame[c]) for c in ("period_start", "period_end")}
-        return frame[columns].assign(**periods).sort_values(SCOPE_KEY + ["driver"], ignore_index=True)
+    for (framework, scope_type, segment, start), complete in kept.items():
+        names = list(FRAMEWORKS[framework])
+        x = complete[list(FRAMEWORKS[framework].values())].to_numpy(float)
+        y = complete[OUTCOME].to_numpy(float)
+        r2, lmg, johnson, performance = _ols_r_squared(x, y), _lmg_by_refits(x, y), _johnson_by_svd(x, y), x.mean(axis=0)
+        rows = sample_mart[(sample_mart["framework"] == framework) & (sample_mart["scope_type"] == scope_type)
+                           & (sample_mart["customer_segment"] == segment)
+                           & (pd.to_datetime(sample_mart["period_start"]).dt.date == start)].set_index("driver").loc[names]
+        label = f"{framework}/{scope_type}/{segment}/{start}"
+        assert (rows["n_responses"] == len(complete)).all(), label
+        np.testing.assert_allclose(rows["r_squared"], r2, rtol=1e-9, err_msg=label)
+        np.testing.assert_allclose(rows["lmg_weight"], lmg, rtol=1e-7, atol=1e-12, err_msg=label)
+        np.testing.assert_allclose(rows["johnson_weight"], johnson, rtol=1e-7, atol=1e-12, err_msg=label)
+        np.testing.assert_allclose(rows["lmg_share"], lmg / r2, rtol=1e-7, err_msg=label)
+        np.testing.assert_allclose(rows["johnson_share"], johnson / r2, rtol=1e-7, err_msg=label)
+        np.testing.assert_allclose(rows["performance"], performance, rtol=1e-12, err_msg=label)
+        assert rows["importance_rank"].tolist() == list(np.argsort(np.argsort(-lmg, kind="stable")) + 1), label
+        important, performing = lmg / r2 >= 1 / len(names) - SHARE_TOLERANCE, performance >= performance.mean()
+        assert rows["quadrant"].tolist() == [QUADRANTS[(bool(i), bool(p))] for i, p in zip(important, performing)], label
 
-    pd.testing.assert_frame_equal(comparable(sample_mart), comparable(default.rows), check_dtype=False)
+    with duckdb.connect(str(published_path_for(sample_warehouse)), read_only=True) as published:
+        count = published.execute("select count(*) from marts.mart_driver_importance").fetchall()
+    assert count == [(len(sample_mart),)]
 
-    # Raising min_responses just above the smallest computed scope skips that scope, and only it.
-    smallest = int(sample_mart["n_responses"].min())
+
+def test_a_scope_just_under_min_responses_is_skipped_and_only_it(sample_db):
+    """n >= min_responses computes a scope, n < min_responses skips it: raised just above the smallest
+    scope of the sample, only that scope goes."""
+    responses = sample_db.execute(f"select {', '.join(INPUT_COLUMNS)} from marts.fct_survey_responses").df()
+    default = driver_mart(responses, 200, datetime.now(UTC))
+    smallest = int(default.rows["n_responses"].min())
     stricter = driver_mart(responses, smallest + 1, datetime.now(UTC))
     dropped = set(default.computed) - set(stricter.computed)
     assert dropped and dropped <= set(stricter.skipped)
     assert all(stricter.skipped[label].startswith(f"{smallest} complete cases") for label in dropped)
     assert len(stricter.rows) == len(default.rows) - sum(len(FRAMEWORKS[label.split("/")[0]]) for label in dropped)
     assert stricter.rows["n_responses"].min() > smallest
-
-    with duckdb.connect(str(published_path_for(sample_warehouse)), read_only=True) as published:
-        count = published.execute("select count(*) from marts.mart_driver_importance").fetchall()
-    assert count == [(len(sample_mart),)]
+    assert len(driver_mart(responses, smallest, datetime.now(UTC)).rows) == len(default.rows)
 
 
 def test_sample_mart_documents_its_table_and_every_column(sample_db):

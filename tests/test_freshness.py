@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from dagster_cx.contract import CONTACTS, ENTITIES, QUESTIONS
-from dagster_cx.ingest.freshness import freshness
+from dagster_cx.ingest.freshness import freshness, unconfigured_entities
 from dagster_cx.ingest.raw_tables import FILE_LOADS_TABLE, ensure_raw_schema
 from tests.pipeline import failed_checks
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+NO_FOLDERS = Path("/nonexistent/cx-data")  # a data directory holding no entity folder
 
 
 def _warehouse_with_loads(*loads: tuple[str, int, timedelta]) -> duckdb.DuckDBPyConnection:
@@ -35,7 +37,7 @@ def _warehouse_with_loads(*loads: tuple[str, int, timedelta]) -> duckdb.DuckDBPy
     (timedelta(days=9), False),
 ])
 def test_contacts_are_stale_once_the_expected_interval_has_passed(age, fresh):
-    state = freshness(_warehouse_with_loads(("contacts", 10, age)), CONTACTS, NOW)
+    state = freshness(_warehouse_with_loads(("contacts", 10, age)), CONTACTS, NOW, NO_FOLDERS)
     assert state.is_fresh is fresh
     assert state.hours_since == pytest.approx(age.total_seconds() / 3600)
     assert ("STALE" in state.describe()) is not fresh
@@ -44,20 +46,38 @@ def test_contacts_are_stale_once_the_expected_interval_has_passed(age, fresh):
 def test_a_later_empty_or_other_entity_file_does_not_count_as_new_data():
     con = _warehouse_with_loads(("contacts", 10, timedelta(days=3)), ("contacts", 0, timedelta(hours=1)),
                                 ("survey_responses", 5, timedelta(hours=1)))
-    state = freshness(con, CONTACTS, NOW)
+    state = freshness(con, CONTACTS, NOW, NO_FOLDERS)
     assert not state.is_fresh and state.hours_since == pytest.approx(72)
 
 
-def test_an_entity_never_loaded_is_stale_and_says_where_to_look():
+def test_an_entity_never_loaded_is_stale_and_says_where_to_look(tmp_path):
+    (tmp_path / "contacts").mkdir()  # the feed is set up: its folder exists, nothing came
     for con in (_warehouse_with_loads(), duckdb.connect()):  # an empty log, and no raw schema at all
-        state = freshness(con, CONTACTS, NOW)
-        assert not state.is_fresh and state.last_new_data_at is None
+        state = freshness(con, CONTACTS, NOW, tmp_path)
+        assert state.is_configured and state.is_stale and state.last_new_data_at is None
         assert "CX_DATA_DIR/contacts/" in state.describe()
+
+
+def test_an_entity_never_configured_is_not_stale_and_says_so(tmp_path):
+    (tmp_path / "survey_responses").mkdir()
+    for con in (_warehouse_with_loads(("survey_responses", 5, timedelta(hours=1))), duckdb.connect()):
+        state = freshness(con, CONTACTS, NOW, tmp_path)
+        assert not state.is_configured and not state.is_stale and not state.is_fresh
+        assert state.describe().startswith("contacts: not configured (no folder CX_DATA_DIR/contacts/ and no file")
+
+
+@pytest.mark.parametrize("rows", [0, 10])
+def test_a_feed_that_ever_loaded_a_file_stays_configured_when_its_folder_goes(rows):
+    """An inbox emptied after loading, or an export that sent only empty files, is a feed: stale when late."""
+    con = _warehouse_with_loads(("contacts", rows, timedelta(days=3)))
+    state = freshness(con, CONTACTS, NOW, NO_FOLDERS)
+    assert state.is_configured and state.is_stale
+    assert unconfigured_entities(con, NO_FOLDERS, ["contacts", "survey_responses"]) == ["survey_responses"]
 
 
 def test_reference_data_has_no_expectation():
     with pytest.raises(ValueError, match="no freshness expectation"):
-        freshness(duckdb.connect(), QUESTIONS, NOW)
+        freshness(duckdb.connect(), QUESTIONS, NOW, NO_FOLDERS)
 
 
 def test_freshness_checks_run_in_the_build_and_pass_on_just_loaded_data(handmade_run):

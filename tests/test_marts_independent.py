@@ -2,7 +2,11 @@
 
 The reference reads the staged rows (what passed the contract) and recomputes each metric
 from DOMAIN.md's definitions with pandas, numpy percentiles and a plain loop for repeat
-contacts, sharing no SQL with the dbt models.
+contacts, sharing no SQL with the dbt models. A contact's first reply, resolutions and
+reopens come from its messages and status history where it has them (the events win over
+its own record, which in the sample sometimes missed a reopen or took a bot for the first
+reply). Business minutes and SLA verdicts per contact are tested against a minute-by-minute
+walk (tests/test_business_hours.py); here their daily roll-ups are recomputed from the facts.
 """
 
 from __future__ import annotations
@@ -38,6 +42,12 @@ def _survey_facts(con) -> pd.DataFrame:
     facts["journey_stage"] = facts["journey_stage"].fillna(facts["tp_stage"]).fillna("unknown")
     facts["date_day"] = _utc_date(facts["answered_at"])
     return facts
+
+
+def _percentile(series: pd.Series, q: float) -> float:
+    """numpy's linear interpolation (SQL's percentile_cont) over the non-null values; NaN for none."""
+    values = series.dropna().to_numpy(dtype=float)
+    return float(np.percentile(values, q)) if len(values) else np.nan
 
 
 KEYS = ["date_day", "channel", "customer_segment", "journey_stage"]
@@ -97,10 +107,64 @@ def _first_contact_resolution(contacts: pd.DataFrame) -> pd.Series:
     return verdict.reindex(contacts.index)
 
 
+def _lifecycle_from_events(con) -> pd.DataFrame:
+    """Each staged contact with its first reply, first and final resolution and reopens, events first.
+
+    First reply: the first public message by a human agent. From the status history (`reopened`
+    is a working status): first resolution = the first solved, final = the last solved if the
+    latest status is solved or closed, reopens = moves out of solved or closed.
+    """
+    contacts = _frame(con, "select * from staging.stg_cx__contacts")
+    messages = _frame(con, "select contact_id, author_role, is_public, sent_at from staging.stg_cx__contact_messages")
+    changes = _frame(con, "select contact_id, status_change_id, status, changed_at from staging.stg_cx__contact_status_changes")
+    for frame, columns in ((contacts, ("created_at", "queue_entered_at", "first_replied_at", "first_resolved_at",
+                                       "resolved_at", "closed_at")), (messages, ("sent_at",)), (changes, ("changed_at",))):
+        for column in columns:
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+    replies = messages[(messages["author_role"] == "agent") & messages["is_public"]].groupby("contact_id")["sent_at"].min()
+    changes = changes.sort_values(["contact_id", "changed_at", "status_change_id"])
+    finished = changes["status"].isin(["solved", "closed"])
+    changes["is_reopen"] = finished.groupby(changes["contact_id"]).shift(1, fill_value=False) & ~finished
+    solved = changes[changes["status"] == "solved"].groupby("contact_id")["changed_at"]
+    history = pd.DataFrame({
+        "first_solved": solved.min(), "last_solved": solved.max(),
+        "finished_now": changes.groupby("contact_id")["status"].last().isin(["solved", "closed"]),
+        "reopens": changes.groupby("contact_id")["is_reopen"].sum(),
+    })
+    history["final_solved"] = history["last_solved"].where(history["finished_now"])
+    out = contacts.set_index("contact_id")
+    out["record_first_replied_at"], out["record_resolved_at"] = out["first_replied_at"], out["resolved_at"]
+    out["record_reopen_count"] = out["reopen_count"]
+    out["has_message_history"] = out.index.isin(messages["contact_id"])
+    out["has_status_history"] = out.index.isin(history.index)
+    out["first_replied_at"] = out["first_replied_at"].where(~out["has_message_history"], replies.reindex(out.index))
+    on_history = history.reindex(out.index)
+    for column, source in (("first_resolved_at", "first_solved"), ("resolved_at", "final_solved"),
+                           ("reopen_count", "reopens")):
+        out[column] = out[column].where(~out["has_status_history"], on_history[source])
+    return out.reset_index()
+
+
+def test_events_win_over_the_contacts_own_records(sample_db):
+    """The sample's histories disagree with their records where helpdesks do; the facts follow the events."""
+    expected = _lifecycle_from_events(sample_db).set_index("contact_id")
+    facts = _frame(sample_db, "select contact_id, first_replied_at, first_resolved_at, resolved_at, reopen_count, "
+                              "has_message_history, has_status_history from marts.fct_contacts").set_index("contact_id")
+    facts = facts.reindex(expected.index)
+    for column in ("first_replied_at", "first_resolved_at", "resolved_at"):
+        left, right = pd.to_datetime(facts[column], utc=True), expected[column]
+        assert ((left == right) | (left.isna() & right.isna())).all(), column
+    for column in ("reopen_count", "has_message_history", "has_status_history"):
+        np.testing.assert_array_equal(facts[column].astype(int), expected[column].astype(int), err_msg=column)
+    # Where the record and the events differ: enough that ignoring the events could not pass.
+    bot_first = expected["has_message_history"] & (expected["first_replied_at"] != expected["record_first_replied_at"])
+    missed_reopen = expected["has_status_history"] & (expected["reopen_count"] != expected["record_reopen_count"])
+    later_resolution = expected["resolved_at"].notna() & (expected["resolved_at"] != expected["record_resolved_at"])
+    assert bot_first.sum() > 100 and missed_reopen.sum() > 100 and later_resolution.sum() > 100
+
+
 def test_contact_center_daily_matches_reference(sample_db):
-    contacts = _frame(sample_db, "select * from staging.stg_cx__contacts")
-    for column in ("created_at", "queue_entered_at", "first_replied_at", "resolved_at"):
-        contacts[column] = pd.to_datetime(contacts[column], utc=True)
+    contacts = _lifecycle_from_events(sample_db)
     real_time = set(pd.read_csv(DBT_PROJECT_DIR / "seeds" / "channels.csv").query("is_real_time")["channel"])
     contacts["offered"] = contacts["queue_entered_at"].notna()
     contacts["handled"] = ~contacts["is_abandoned"] & contacts["first_replied_at"].notna()
@@ -113,10 +177,6 @@ def test_contact_center_daily_matches_reference(sample_db):
     contacts["fcr"] = _first_contact_resolution(contacts)
     contacts["date_day"] = _utc_date(contacts["created_at"])
 
-    def percentile(series: pd.Series, q: float) -> float:
-        values = series.dropna().to_numpy()
-        return float(np.percentile(values, q)) if len(values) else np.nan
-
     rows = []
     for (day, channel, queue), g in contacts.groupby(["date_day", "channel", "queue"]):
         offered = int(g["offered"].sum())
@@ -125,9 +185,9 @@ def test_contact_center_daily_matches_reference(sample_db):
             "date_day": day, "channel": channel, "queue": queue,
             "contacts_created": len(g), "contacts_offered": offered, "contacts_handled": int(g["handled"].sum()),
             "contacts_abandoned": int(g["abandoned_in_queue"].sum()),
-            "first_reply_time_median_minutes": percentile(g["frt"], 50),
-            "first_reply_time_p90_minutes": percentile(g["frt"], 90),
-            "full_resolution_time_median_minutes": percentile(g["resolution"], 50),
+            "first_reply_time_median_minutes": _percentile(g["frt"], 50),
+            "first_reply_time_p90_minutes": _percentile(g["frt"], 90),
+            "full_resolution_time_median_minutes": _percentile(g["resolution"], 50),
             "average_handle_time_seconds": g["handle"].sum() / g["handled"].sum() if g["handled"].any() else np.nan,
             "abandonment_rate_pct": 100 * g["abandoned_in_queue"].sum() / offered if offered else np.nan,
             "service_level_pct": 100 * g["within_sl"].sum() / offered if offered and channel in real_time else np.nan,
@@ -137,6 +197,67 @@ def test_contact_center_daily_matches_reference(sample_db):
     mart = _frame(sample_db, "select * from marts.mart_contact_center_daily")
     assert len(mart) > 500
     _compare(expected, mart, ["date_day", "channel", "queue"], [c for c in expected.columns if c not in ("date_day", "channel", "queue")])
+
+
+def test_contact_center_daily_business_and_sla_columns_roll_up_from_the_facts(sample_db):
+    """Business-minute medians and p90 and the SLA columns, recomputed from fct_contacts and
+    fct_contact_sla_policies: per contact, an SLA is achieved when met in time, breached when its
+    breach time passed before it was met (or while it still runs)."""
+    contacts = _frame(sample_db, "select contact_id, created_date as date_day, channel, queue, "
+                                 "first_reply_time_business_minutes, full_resolution_time_business_minutes "
+                                 "from marts.fct_contacts")
+    contacts["date_day"] = contacts["date_day"].dt.date
+    slas = _frame(sample_db, "select contact_id, metric, is_achieved, is_sla_breach from marts.fct_contact_sla_policies")
+    slas["achieved"] = slas["is_achieved"].astype(bool) & (slas["is_sla_breach"] == False)  # noqa: E712 (null: no)
+    slas["breached"] = slas["is_sla_breach"] == True  # noqa: E712
+    per_contact = slas.pivot_table(index="contact_id", columns="metric", values=["achieved", "breached"], aggfunc="max")
+    for verdict in ("achieved", "breached"):
+        for metric, prefix in (("first_reply_time", "first_reply"), ("full_resolution_time", "full_resolution")):
+            column = per_contact.get((verdict, metric), pd.Series(dtype=bool))
+            contacts[f"{prefix}_sla_{verdict}"] = contacts["contact_id"].map(column).fillna(False).astype(int)
+    rows = []
+    for (day, channel, queue), g in contacts.groupby(["date_day", "channel", "queue"]):
+        row = {"date_day": day, "channel": channel, "queue": queue,
+               "first_reply_time_business_median_minutes": _percentile(g["first_reply_time_business_minutes"], 50),
+               "first_reply_time_business_p90_minutes": _percentile(g["first_reply_time_business_minutes"], 90),
+               "full_resolution_time_business_median_minutes": _percentile(g["full_resolution_time_business_minutes"], 50)}
+        for prefix in ("first_reply", "full_resolution"):
+            achieved, breached = g[f"{prefix}_sla_achieved"].sum(), g[f"{prefix}_sla_breached"].sum()
+            row |= {f"{prefix}_sla_achieved": achieved, f"{prefix}_sla_breached": breached,
+                    f"{prefix}_sla_attainment_pct": 100 * achieved / (achieved + breached) if achieved + breached else np.nan}
+        rows.append(row)
+    expected = pd.DataFrame(rows)
+    assert expected["first_reply_sla_breached"].sum() > 100 and expected["full_resolution_sla_breached"].sum() > 100
+    assert expected["first_reply_time_business_p90_minutes"].gt(expected["first_reply_time_business_median_minutes"]).any()
+    mart = _frame(sample_db, "select * from marts.mart_contact_center_daily")
+    keys = ["date_day", "channel", "queue"]
+    _compare(expected, mart, keys, [c for c in expected.columns if c not in keys])
+
+
+def test_sla_attainment_daily_rolls_up_from_the_facts(sample_db):
+    slas = _frame(sample_db, "select created_date as date_day, queue, priority, metric, is_achieved, is_sla_breach, "
+                             "is_sla_active, is_business_hours, sla_elapsed_minutes from marts.fct_contact_sla_policies")
+    slas["date_day"] = slas["date_day"].dt.date
+    achieved, breach = slas["is_achieved"].astype(bool), slas["is_sla_breach"]
+    slas["within"] = achieved & (breach == False)  # noqa: E712
+    slas["late"] = achieved & (breach == True)  # noqa: E712
+    slas["missed"] = ~achieved & (breach == True)  # noqa: E712
+    slas["no_breach_time"] = breach.isna()
+    grouped = slas.groupby(["date_day", "queue", "priority", "metric"])
+    expected = pd.DataFrame({
+        "contacts_with_sla": grouped.size(), "achieved_within_target": grouped["within"].sum(),
+        "achieved_after_breach": grouped["late"].sum(), "breached_not_achieved": grouped["missed"].sum(),
+        "still_active": grouped["is_sla_active"].sum(), "without_breach_time": grouped["no_breach_time"].sum(),
+        "on_business_hours_policies": grouped["is_business_hours"].sum(),
+        "sla_elapsed_minutes_sum": grouped["sla_elapsed_minutes"].sum(min_count=1),
+    }).reset_index()
+    expected["breached"] = expected["achieved_after_breach"] + expected["breached_not_achieved"]
+    measured = expected["achieved_within_target"] + expected["breached"]
+    expected["sla_attainment_pct"] = (100 * expected["achieved_within_target"] / measured).where(measured > 0)
+    assert expected["achieved_after_breach"].sum() > 0 and expected["still_active"].sum() > 0
+    mart = _frame(sample_db, "select * from marts.mart_sla_attainment_daily")
+    keys = ["date_day", "queue", "priority", "metric"]
+    _compare(expected, mart, keys, [c for c in expected.columns if c not in keys])
 
 
 @pytest.mark.parametrize("table", ["fct_contacts", "fct_survey_responses"])

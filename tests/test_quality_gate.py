@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -240,3 +243,160 @@ def test_gx_can_be_imported_ahead_on_another_thread():
 
     from great_expectations.execution_engine import pandas_execution_engine
     assert pandas_execution_engine.HASH_THRESHOLD == 0
+
+
+def _column_types(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    schema, table = relation.split(".")
+    return dict(con.execute("select column_name, data_type from information_schema.columns "
+                            "where table_schema = ? and table_name = ?", [schema, table]).fetchall())
+
+
+def _pair(data_type: str) -> tuple[str, str]:
+    """Two SQL literals of the type, the first below the second."""
+    if data_type in ("DATE",) or data_type.startswith("TIMESTAMP"):
+        return f"cast('2026-01-01' as {data_type})", f"cast('2026-01-02' as {data_type})"
+    if data_type == "VARCHAR":
+        return "'a'", "'b'"
+    return "0", "1"
+
+
+def _plantings(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, expectation: dict, parameters: dict) -> dict[str, list[str]]:
+    """For one expectation, each way to break it with rows written into its table (SQL statements).
+
+    Derived from the expectation's own arguments and the table's column types, so every stored
+    expectation gets one without a hand-written bad row per suite.
+    """
+    table, kind, kwargs = spec.relation, expectation["type"], expectation["kwargs"]
+    types = _column_types(con, table)
+
+    def bound(name: str) -> float | None:
+        value = kwargs.get(name)
+        return parameters[value["$PARAMETER"]] if isinstance(value, dict) else value
+
+    def rows(count: int, **values: str) -> str:  # `count` rows holding the values, null elsewhere
+        columns = ", ".join(values) or next(iter(types))
+        return f"insert into {table} ({columns}) select {', '.join(values.values()) or 'null'} from range({count})"
+
+    if kind == "expect_column_values_to_be_between":
+        low, high = bound("min_value"), bound("max_value")
+        bad = (low if kwargs.get("strict_min") else low - 1) if low is not None else high + 1
+        return {f"{kwargs['column']} = {bad}": [rows(1, **{kwargs["column"]: repr(bad)})]}
+    if kind == "expect_column_values_to_not_be_null":
+        count = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+        return {"nulls": [rows(count + 1 if "mostly" in kwargs else 1, **{kwargs["column"]: "null"})]}
+    if kind == "expect_column_values_to_be_in_set":
+        return {"a value outside the set": [rows(1, **{kwargs["column"]: "'not in the set'"})]}
+    if kind in ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"):
+        columns = kwargs.get("column_list") or [kwargs["column"]]
+        return {"a repeated key": [rows(2, **{c: _pair(types[c])[0] for c in columns})]}
+    if kind == "expect_column_pair_values_a_to_be_greater_than_b":
+        smaller, larger = _pair(types[kwargs["column_A"]])
+        return {"a below b": [rows(1, **{kwargs["column_A"]: smaller, kwargs["column_B"]: larger})]}
+    if kind == "expect_column_sum_to_be_between":
+        one = "1" if "INT" in types[kwargs["column"]] else "0.5"  # 0.5: a share sum counting its own scopes
+        return {"one more in the sum": [rows(1, **{kwargs["column"]: one})]}
+    if kind in ("expect_table_row_count_to_equal", "expect_table_row_count_to_be_between"):
+        plantings = {}
+        most = bound("value") if kind.endswith("_equal") else bound("max_value")
+        if most is not None:
+            count = con.execute(f"select count(*) from {table}").fetchall()[0][0]
+            plantings["a row too many"] = [rows(int(most) - count + 1)]
+        if (bound("value") if kind.endswith("_equal") else bound("min_value")):
+            plantings["no rows"] = [f"delete from {table}"]
+        return plantings
+    raise AssertionError(f"{spec.name}: no planting for {kind}; teach _plantings how to break it")
+
+
+def _as_table(con: duckdb.DuckDBPyConnection, relation: str) -> None:
+    """A view (staging of small reference tables) becomes a table, inside the caller's transaction."""
+    schema, table = relation.split(".")
+    kind = con.execute("select table_type from information_schema.tables where table_schema = ? and table_name = ?",
+                       [schema, table]).fetchall()[0][0]
+    if kind == "VIEW":
+        con.execute(f"create table {relation}_planted as select * from {relation}")
+        con.execute(f"drop view {relation}")
+        con.execute(f"alter table {relation}_planted rename to {table}")
+
+
+def test_every_expectation_of_every_suite_fails_on_planted_rows(tmp_path, handmade_warehouse):
+    """No expectation passes whatever the data: each one, alone, fails on rows written to break it.
+
+    Run on the hand-made build, where every suite passes, inside a transaction rolled back after
+    each planting. Sums and row counts compare with `$PARAMETER`s read from other tables.
+    """
+    warehouse = tmp_path / "cx.duckdb"
+    shutil.copy(handmade_warehouse, warehouse)
+    missed, planted = [], set()
+    with duckdb.connect(str(warehouse)) as con:
+        for spec in load_suites(settings.EXPECTATIONS_DIR):
+            parameters = {name: con.execute(sql).fetchall()[0][0] for name, sql in spec.parameters.items()}
+            for position, expectation in enumerate(spec.suite_json["expectations"]):
+                alone = replace(spec, suite_json={"name": spec.name, "expectations": [expectation]})
+                plantings = _plantings(con, spec, expectation, parameters)
+                assert plantings, f"{spec.name} #{position} {expectation['type']}: nothing can break it"
+                for label, statements in plantings.items():
+                    con.begin()
+                    _as_table(con, spec.relation)
+                    for statement in statements:
+                        con.execute(statement)
+                    outcome = run_suite(con, alone)
+                    con.rollback()
+                    planted.add(expectation["type"])
+                    if outcome.success:
+                        missed.append(f"{spec.name} #{position} {expectation['type']} {expectation['kwargs']}: {label}")
+    assert missed == []
+    assert {"expect_column_sum_to_be_between", "expect_table_row_count_to_be_between"} <= planted
+
+
+def _unchecked_sources(spec: SuiteSpec, checked: set[str]) -> set[str]:
+    """The tables a suite's parameters read that no suite checks and ingestion does not fill."""
+    read = {m.group(0) for sql in spec.parameters.values()
+            for m in re.finditer(r"\b(staging|intermediate|marts)\.\w+", sql)}
+    return read - checked - {spec.relation}
+
+
+def test_an_empty_mart_fails_its_suite_while_raw_data_it_needs_exists(tmp_path, sample_warehouse):
+    """On the sample: every mart's suite fails on its table emptied, and on it emptied with every
+    unchecked table its counts reconcile with (an intermediate model, a dimension) emptied too.
+
+    A suite reconciles its row count or a sum with a table some other suite checks (whose own
+    emptiness that suite catches), or, where the table it reconciles with has no suite, needs a
+    row once its raw entities hold one (`meta.nonempty_when_loaded`). Only the key-driver mart
+    may be empty: a scope below `min_responses` gets no rows (tests/test_driver_importance.py).
+    With those raw entities emptied too (a deployment without them) an empty mart passes.
+    """
+    warehouse = tmp_path / "cx.duckdb"
+    shutil.copy(sample_warehouse, warehouse)
+    specs = load_suites(settings.EXPECTATIONS_DIR)
+    checked = {spec.relation for spec in specs}
+    passed_when_empty, passed_without_data = [], []
+    with duckdb.connect(str(warehouse)) as con:
+        for spec in specs:
+            if not spec.relation.startswith("marts."):
+                continue
+            entities = spec.suite_json["meta"].get(gx_suites.NONEMPTY_WHEN_LOADED, [])
+            unchecked = _unchecked_sources(spec, checked)
+            assert entities or not unchecked, f"{spec.name} reconciles with {unchecked} only: name its raw entities"
+            con.begin()
+            for relation in (spec.relation, *sorted(unchecked)):
+                _as_table(con, relation)
+                con.execute(f"delete from {relation}")
+            if run_suite(con, spec).success:
+                passed_when_empty.append(spec.name)
+            for entity in entities:
+                con.execute(f"delete from raw.{entity}")
+            rule = [e for e in spec.suite_json["expectations"]
+                    if e["kwargs"].get("min_value") == {"$PARAMETER": gx_suites.NONEMPTY_WHEN_LOADED}]
+            if rule and run_suite(con, replace(spec, suite_json={"name": spec.name, "expectations": rule})).success:
+                passed_without_data.append(spec.name)
+            con.rollback()
+    assert passed_when_empty == ["mart_driver_importance"]
+    assert passed_without_data == ["fct_contact_sla_policies", "mart_journey", "mart_loyalty_economics", "mart_scorecard"]
+
+
+def test_a_suite_naming_an_unknown_entity_for_its_rows_is_refused(tmp_path):
+    suite = {"name": "toy", "meta": {"relation": "marts.toy", "dagster_asset_key": ["marts", "toy"],
+                                     "nonempty_when_loaded": ["contact"]}, "expectations": []}
+    (tmp_path / "toy.json").write_text(json.dumps(suite), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"names \['contact'\], which are not raw entities of the contract"):
+        load_suites(tmp_path)

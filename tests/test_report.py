@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -17,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import vl_convert as vlc
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
-from dagster_cx.report.build import build_report
+from dagster_cx.report.build import _inline_script, build_report
 from dagster_cx.report.charts import SECTIONS
 from dagster_cx.report.datasets import read_datasets
 from dagster_cx.report.labels import labels
@@ -32,8 +34,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
-def chromium() -> str:
+def chromium_path() -> str:
     """Debian's Chromium; installed here when missing and we may (the README's test command then just works)."""
     path = shutil.which("chromium")
     if path is None and shutil.which("apt-get") and os.geteuid() == 0:
@@ -45,6 +46,19 @@ def chromium() -> str:
     if path is None:
         pytest.fail("The report tests need Debian's Chromium: run `sudo apt-get install -y chromium`, then re-run.")
     return path
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    return chromium_path()
+
+
+@contextmanager
+def headless(executable: str) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
 
 
 def _open(browser, html: Path) -> tuple[Page, list[tuple[str, str]], list[str]]:
@@ -63,16 +77,14 @@ def _open(browser, html: Path) -> tuple[Page, list[tuple[str, str]], list[str]]:
 
     page.route("**/*", offline)
     page.goto(html.as_uri())
-    page.evaluate("() => window.cxReport.ready")
+    page.evaluate("() => window.cxReport && window.cxReport.ready")  # a broken page is for the test to judge
     return page, messages, requested
 
 
 @pytest.fixture(scope="module")
 def browser(chromium):
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+    with headless(chromium) as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -192,3 +204,79 @@ def test_a_translated_report_renders_cyrillic_labels(report, browser, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "cx_report_ru.png"))
     finally:
         page.close()
+
+
+# Hostile free text as it could arrive in a raw file: script ends in mixed case, entity-encoded
+# markup (which must show literally), an attribute breaker, a comment opener that would swallow
+# the page's own script, and the two line separators older JavaScript took for line ends.
+HOSTILE_SEGMENTS = {
+    "smb": "smb</SCRIPT><svg onload=window.cxInjected='svg'>",
+    "enterprise": "&lt;/script&gt;&lt;img src=x onerror=window.cxInjected='img'&gt; &#x3C;/sCrIpT&#x3E;",
+    "consumer": "\"><img src=x onerror=window.cxInjected='option'><!--<script>\u2028\u2029",
+}
+HOSTILE_CHANNEL = "phone</script ><img src=x onerror=window.cxInjected='channel'>"
+HOSTILE_TOUCHPOINT = "</ScRiPt><script>window.cxInjected='touchpoint'</script>\u2028Support chat"
+
+
+def _plant(published: Path, column: str, replacements: dict[str, str]) -> None:
+    """Replace values of `column` in every published mart that has it."""
+    with duckdb.connect(str(published)) as con:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.columns where table_schema = 'marts' and column_name = ?",
+            [column]).fetchall()]
+        for table in tables:
+            for before, after in replacements.items():
+                con.execute(f"update marts.{table} set {column} = ? where {column} = ?", [after, before])
+
+
+def test_hostile_text_in_the_marts_stays_text_in_the_page(report, browser, tmp_path):
+    published = tmp_path / "hostile.duckdb"
+    shutil.copy(published_path_for(report["warehouse"]), published)
+    with duckdb.connect(str(published), read_only=True) as con:
+        smb_responses = con.execute(
+            "select sum(responses) from marts.mart_nps_daily where customer_segment = 'smb'").fetchall()[0][0]
+        touchpoints = [r[0] for r in con.execute(
+            "select touchpoint_name from marts.mart_journey order by journey_stage_order, touchpoint_id").fetchall()]
+    _plant(published, "customer_segment", HOSTILE_SEGMENTS)
+    _plant(published, "channel", {"phone": HOSTILE_CHANNEL})
+    _plant(published, "touchpoint_name", {"Support chat": HOSTILE_TOUCHPOINT})
+    result = build_report(published, tmp_path / "report")
+    html = result.html.read_text(encoding="utf-8")
+    assert html.lower().count("</script") == 2  # the page's own two scripts, nothing from the data
+
+    page, messages, requested = _open(browser, result.html)
+    try:
+        injected = page.evaluate("""() => ({
+            ran: window.cxInjected,
+            scripts: document.scripts.length,
+            elements: document.querySelectorAll('img, iframe, svg[onload]').length,
+            handlers: [...document.querySelectorAll('*')].filter(
+                e => [...e.attributes].some(a => a.name.startsWith('on'))).length,
+        })""")
+        assert injected == {"ran": None, "scripts": 2, "elements": 0, "handlers": 0}
+        assert page.evaluate("() => window.cxReport.errors") == []
+        assert [m for m in messages if m[0] in ("error", "pageerror")] == [] and requested == []
+        # Every value arrives intact, as text: the filters list them, the charts draw them.
+        segments = page.locator("#segment option").all_text_contents()
+        assert segments == ["All", *sorted(HOSTILE_SEGMENTS.values())]
+        assert page.locator("#segment option").evaluate_all("os => os.map(o => o.value)")[1:] == segments[1:]
+        assert HOSTILE_CHANNEL in page.locator("#channel option").all_text_contents()
+        journey = page.evaluate("() => window.cxReport.views.journey.scale('y').domain()")
+        assert journey == [HOSTILE_TOUCHPOINT if name == "Support chat" else name for name in touchpoints]
+        for section in SECTIONS:
+            assert page.locator(f"#chart-{section.key} svg .role-mark").count() > 0, f"{section.key} drew nothing"
+        # Filtering by a hostile segment finds its rows: the value survived JSON and the <option>.
+        page.select_option("#segment", HOSTILE_SEGMENTS["smb"])
+        page.evaluate("() => window.cxReport.apply()")
+        caption = page.locator("#chart-nps_monthly svg text", has_text="n = ").first.text_content()
+        assert caption.startswith(f"n = {smb_responses:,} · ")
+        assert page.evaluate("() => window.cxInjected") is None
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("code", ["x = '</ScRiPt>';", "/* <!-- */"])
+def test_a_vega_bundle_that_would_end_the_inline_script_is_refused(code):
+    with pytest.raises(ValueError, match="would end the report's inline script: pin vl-convert-python"):
+        _inline_script(code)
+    assert _inline_script("if (a < b) {}") == "if (a < b) {}"

@@ -198,16 +198,18 @@ def _build_freshness_check(entity: Entity) -> dg.AssetChecksDefinition:
         name="freshness",
         blocking=False,
         description=f"Warns when no file with rows has arrived for {entity.name} in the last "
-        f"{entity.expected_every_hours} h (the contract's expectation); the build goes on.",
+        f"{entity.expected_every_hours} h (the contract's expectation); the build goes on. Passes, saying so, "
+        f"when {entity.name} is not configured (no folder in CX_DATA_DIR and no file of it ever loaded).",
     )
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    def _check(warehouse: WarehouseResource, raw_files: RawFilesResource) -> dg.AssetCheckResult:
         with warehouse.connect(read_only=True) as con:
-            state = freshness(con, entity, datetime.now(UTC))
+            state = freshness(con, entity, datetime.now(UTC), raw_files.path)
         return dg.AssetCheckResult(
-            passed=state.is_fresh,
+            passed=not state.is_stale,
             severity=dg.AssetCheckSeverity.WARN,
             description=state.describe(),
             metadata={
+                "configured": state.is_configured,
                 "expected_every_hours": state.expected_every_hours,
                 "hours_since_new_data": state.hours_since if state.hours_since is not None else -1.0,
                 "last_new_data_at": state.last_new_data_at.isoformat() if state.last_new_data_at else "never",

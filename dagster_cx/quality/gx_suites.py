@@ -30,10 +30,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dagster_cx.contract import ENTITIES
 from dagster_cx.quality.validation_scope import ChangedKeys, Scope, can_check_changed_rows_only, whole_table
 
 COLUMN_ARGUMENTS = ("column", "column_A", "column_B")
 COLUMN_LIST_ARGUMENTS = ("column_list",)
+# The meta key naming the raw entities whose data the table needs (see _rows_required).
+NONEMPTY_WHEN_LOADED = "nonempty_when_loaded"
 
 
 @dataclass(frozen=True)
@@ -82,13 +85,14 @@ def load_suites(directory: Path) -> list[SuiteSpec]:
         document = json.loads(path.read_text(encoding="utf-8"))
         meta = document.get("meta", {})
         try:
+            parameters, expectations = _rows_required(meta.get(NONEMPTY_WHEN_LOADED, []), path)
             specs.append(
                 SuiteSpec(
                     name=document["name"],
                     relation=meta["relation"],
                     asset_key=tuple(meta["dagster_asset_key"]),
-                    parameters=meta.get("parameters", {}),
-                    suite_json=document,
+                    parameters={**meta.get("parameters", {}), **parameters},
+                    suite_json={**document, "expectations": [*document["expectations"], *expectations]},
                     path=path,
                     changed_keys=ChangedKeys.from_meta(meta.get("changed_keys"), document["name"]),
                     severity=meta.get("severity", "error"),
@@ -100,10 +104,32 @@ def load_suites(directory: Path) -> list[SuiteSpec]:
                                  "use 'error' (blocking) or 'warn'.")
         except KeyError as missing:
             raise ValueError(
-                f"Expectation suite {path} lacks {missing}: give it a name and meta.relation and "
+                f"Expectation suite {path} lacks {missing}: give it a name, expectations, meta.relation and "
                 "meta.dagster_asset_key (see expectations/README.md)."
             ) from None
     return specs
+
+
+def _rows_required(entities: list[str], path: Path) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """The parameter and expectation behind `meta.nonempty_when_loaded`.
+
+    The table must hold a row once every named raw entity holds one; a deployment without that
+    data (contact-center or surveys only) may leave it empty. Most suites need no such rule: a
+    row count or sum that reconciles with the table they are built from fails on an empty table.
+    """
+    unknown = sorted(set(entities) - {entity.name for entity in ENTITIES})
+    if unknown:
+        raise ValueError(
+            f"Expectation suite {path}: meta.{NONEMPTY_WHEN_LOADED} names {unknown}, which are not raw entities "
+            "of the contract (dagster_cx/contract.py); name raw entities, e.g. [\"contacts\"]."
+        )
+    if not entities:
+        return {}, []
+    loaded = " and ".join(f"exists (select 1 from raw.{name})" for name in entities)
+    parameter = {NONEMPTY_WHEN_LOADED: f"select case when {loaded} then 1 else 0 end"}
+    expectation = {"type": "expect_table_row_count_to_be_between",
+                   "kwargs": {"min_value": {"$PARAMETER": NONEMPTY_WHEN_LOADED}}}
+    return parameter, [expectation]
 
 
 # A full garbage collection costs about half a second in the Dagster process: worth it only

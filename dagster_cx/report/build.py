@@ -8,14 +8,15 @@ with no browser, for slides.
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import jinja2
+import markupsafe
 import vl_convert as vlc
 
 from dagster_cx.report.charts import SECTIONS
@@ -24,6 +25,8 @@ from dagster_cx.report.labels import labels as labels_for
 
 TEMPLATES = Path(__file__).parent / "templates"
 ALL_FILTERS = ("period", "segment", "channel")
+# What would end an inline script early, or hide its end (the HTML parser ignores case).
+SCRIPT_BREAKERS = re.compile(r"</script|<!--", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,12 @@ def build_report(published: Path, out_dir: Path, language: str = "en") -> Report
         months=months,
         start_month=period[0],
         segments=sorted(survey["customer_segment"].unique()),
-        channels=sorted(survey["channel"].unique()),
+        channels=sorted({*survey["channel"], *frames["contact_parts"]["channel"]}),
         sections=[
             {"key": s.key, "filters": s.filters, "unfiltered": _unfiltered_note(s.filters, labels)} for s in SECTIONS
         ],
-        vega_bundle=_script_safe(_vega_bundle(out_dir)),
-        specs_json=_script_safe(json.dumps(specs, ensure_ascii=False, allow_nan=False, default=str)),
+        vega_bundle=_inline_script(_vega_bundle(out_dir)),
+        specs_json=_json_for_script(specs),
     )
     html = out_dir / "cx_report.html"
     _write_atomically(html, page.encode("utf-8"))
@@ -96,9 +99,29 @@ def _unfiltered_note(filters: tuple[str, ...], labels: dict[str, str]) -> str:
     return labels["not_filtered_by"].format(dimensions=", ".join(missing)) if missing else ""
 
 
-def _script_safe(text: str) -> "jinja2.utils.markupsafe.Markup":
-    """Inline text in a <script> element: a literal '</script' would end it early."""
-    return jinja2.utils.markupsafe.Markup(text.replace("</script", "<\\/script"))
+def _json_for_script(value: object) -> markupsafe.Markup:
+    """JSON to inline in a <script> element, whatever text the marts hold (a segment, a touchpoint name).
+
+    Jinja's `tojson`: `<`, `>`, `&` and `'` become JSON's own \\u escapes, so no value can close
+    the element (`</SCRIPT>` in any case) or open a comment; ASCII-only output escapes U+2028
+    and U+2029 too. JavaScript reads the escapes back as the original characters.
+    """
+    return jinja2.utils.htmlsafe_json_dumps(value, allow_nan=False, default=str)
+
+
+def _inline_script(code: str) -> markupsafe.Markup:
+    """Trusted JavaScript (the Vega bundle) to inline in a <script> element.
+
+    Code cannot be escaped like data without changing what it does, so a bundle holding a
+    sequence that would end the element is refused rather than rewritten.
+    """
+    if found := SCRIPT_BREAKERS.search(code):
+        raise ValueError(
+            f"The Vega bundle of vl-convert {vlc.__version__} contains {found.group(0)!r} at character "
+            f"{found.start()}, which would end the report's inline script: pin vl-convert-python to "
+            "an earlier version in pyproject.toml and report it."
+        )
+    return markupsafe.Markup(code)
 
 
 def _write_atomically(path: Path, content: bytes | str) -> None:

@@ -237,20 +237,23 @@ def drivers(frames: dict[str, pd.DataFrame], labels: dict[str, str], period: tup
 
 
 def journey(frames: dict[str, pd.DataFrame], labels: dict[str, str], period: tuple[str, str]) -> alt.TopLevelMixin:
-    frame = frames["journey"]
+    # Sorted by fields, not by lists of names: Vega-Lite compiles a list into an expression, which
+    # a name holding a line separator (U+2028) stops from compiling. The mart comes in journey order.
+    frame = frames["journey"].assign(touchpoint_position=lambda f: range(len(f)))
     base = alt.Chart(_data(frame, "journey"))
-    stages = list(dict.fromkeys(frame["journey_stage"]))  # the mart is ordered by stage order
-    touchpoints = list(dict.fromkeys(frame["touchpoint_name"]))
+    stage = alt.X("journey_stage:N", title=labels["journey_stage"],
+                  sort=alt.EncodingSortField("journey_stage_order", op="min"))
+    touchpoint = alt.Y("touchpoint_name:N", title=labels["touchpoint"],
+                       sort=alt.EncodingSortField("touchpoint_position", op="min"))
     cells = base.mark_rect(stroke="white").encode(
-        x=alt.X("journey_stage:N", title=labels["journey_stage"], sort=stages),
-        y=alt.Y("touchpoint_name:N", title=labels["touchpoint"], sort=touchpoints),
+        x=stage,
+        y=touchpoint,
         color=alt.Color("nps:Q", title=labels["nps"], scale=alt.Scale(scheme="redyellowgreen", domain=[-50, 50])),
         tooltip=["touchpoint_name:N", "journey_stage:N", alt.Tooltip("nps:Q", format=".1f"), "nps_responses:Q",
                  "contacts:Q", "pain_point_rank:Q"],
     )
     ranks = base.transform_filter("isValid(datum.pain_point_rank)").mark_text(fontWeight="bold").encode(
-        x=alt.X("journey_stage:N", sort=stages), y=alt.Y("touchpoint_name:N", sort=touchpoints),
-        text="pain_point_rank:Q")
+        x=stage, y=touchpoint, text="pain_point_rank:Q")
     caption = _caption(base, "responses", "first_date", "last_date")
     return alt.layer(cells, ranks, caption).properties(
         width=WIDTH - 100, title=_title(labels, "journey", "journey_note")).add_params(*_params(period))

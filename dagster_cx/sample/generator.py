@@ -4,7 +4,8 @@ Why it exists: the warehouse has to be developed, tested and demonstrated on dat
 the awkward parts of real exports (three languages and scripts, queue time zones across a
 daylight-saving change, IVR-only, abandoned, reopened and repeat contacts, a column added
 to the contract after the first export (priority), status histories and conversations of
-ticket-like contacts that agree to the second with the contacts' own timestamps, skipped
+ticket-like contacts that mostly agree to the second with the contacts' own timestamps and
+sometimes not (a reopen the record missed, a bot's answer it took for the first reply), skipped
 survey questions, bad rows the loader must quarantine) *and* a known truth to test against:
 the key-driver weights and R^2 planted in the survey answers are module constants and are
 written to MANIFEST.json next to the files, as is every planted bad row. The same seed
@@ -352,6 +353,10 @@ _MESSAGE_ROLE = np.array([MESSAGE_AUTHOR_ROLES.index(r) for r in
                            "agent", "customer", "customer", "customer", "agent")])
 _NOTE_SLOT = 12
 _ID_WIDTH = 9  # SC000000001, MS000000001
+# Where a contact's own record and its events disagree (the events win in the warehouse): a reopen
+# after the record was written, and, on bot channels, a bot's answer the record took for the first reply.
+_MISSED_REOPEN_P = 0.08
+_BOT_AS_FIRST_REPLY_P = 0.30
 
 # ---------------------------------------------------------------- survey responses
 _KIND_SHARES = {"transactional": 0.55, "relationship": 0.35}  # delayed: the rest
@@ -443,7 +448,7 @@ _TEMPLATE_START = np.concatenate([[0], np.cumsum(_TEMPLATE_COUNT)[:-1]])
 
 # Each part draws from its own stream; a new part goes last, so the others' files stay byte-identical.
 _ENTITY_PARTS = ("customers", "contacts", "churn", "survey_responses", "survey_answers", "bad_rows",
-                 "survey_opt_outs", "priority", "contact_history", "history_bad_rows")
+                 "survey_opt_outs", "priority", "contact_history", "history_bad_rows", "record_misses")
 _ANSWER_SCHEMA = pa.schema([("response_id", pa.string()), ("question_id", pa.string()),
                             ("answer_value", pa.float64()), ("answer_text", pa.string())])
 _MESSAGE_SCHEMA = pa.schema([("message_id", pa.string()), ("contact_id", pa.string()),
@@ -1078,8 +1083,30 @@ def _message_times(rng: np.random.Generator, con: Columns, h: np.ndarray, status
     return times, author
 
 
+def _record_misses(rng: np.random.Generator, con: Columns, h: np.ndarray, status_times: np.ndarray,
+                   message_times: np.ndarray, export: float) -> np.ndarray:
+    """Make some histories disagree with their contact's record, as helpdesk exports do.
+
+    A solved contact without a reopen on record is reopened and solved again before it closes
+    (status slots 7 and 8, and the customer's message at the reopen, set in place): the record
+    keeps the first resolution. On bot channels, the record's first reply (message slot 2) is a
+    bot's answer when a human answered later. Returns, per contact, whether slot 2 is the bot's.
+    """
+    n = len(h)
+    first_resolved = status_times[:, 6]
+    end = np.where(np.isnan(status_times[:, 12]), export - 1, status_times[:, 12])
+    gap = end - first_resolved
+    with np.errstate(invalid="ignore"):
+        reopened = (con["reopen"][h] == 0) & (gap >= 10) & (rng.random(n) < _MISSED_REOPEN_P)
+    status_times[:, 7] = np.where(reopened, first_resolved + np.ceil(0.3 * gap), status_times[:, 7])
+    status_times[:, 8] = np.where(reopened, first_resolved + np.ceil(0.6 * gap), status_times[:, 8])
+    message_times[:, 10] = status_times[:, 7]
+    return (_BOT_P[con["channel"][h]] > 0) & ~np.isnan(message_times[:, 4]) & (rng.random(n) < _BOT_AS_FIRST_REPLY_P)
+
+
 def _history_tables(rng: np.random.Generator, con: Columns, rows: np.ndarray, queue_agents: np.ndarray,
-                    period: _Period, first_ids: tuple[int, int]) -> tuple[pa.Table, pa.Table]:
+                    period: _Period, first_ids: tuple[int, int], miss_rng: np.random.Generator,
+                    ) -> tuple[pa.Table, pa.Table]:
     """The status changes and messages of the given contacts with a history, ids numbered from first_ids.
 
     A contact whose required status changes would not rise strictly in time (a bot-solved
@@ -1088,8 +1115,10 @@ def _history_tables(rng: np.random.Generator, con: Columns, rows: np.ndarray, qu
     export = period.export_s
     status_times = _status_times(rng, con, rows, export)
     message_times, author = _message_times(rng, con, rows, status_times, queue_agents, export)
+    bot_first = _record_misses(miss_rng, con, rows, status_times, message_times, export)
     keep = _increasing(status_times)
     rows, status_times, message_times, author = rows[keep], status_times[keep], message_times[keep], author[keep]
+    bot_first = bot_first[keep]
 
     contact, slot = np.nonzero(~np.isnan(status_times))  # row-major: by contact, then in time order
     agent = con["agent"][rows][contact]
@@ -1110,7 +1139,7 @@ def _history_tables(rng: np.random.Generator, con: Columns, rows: np.ndarray, qu
     order = np.lexsort((slot, sent, contact))
     contact, slot, sent = contact[order], slot[order], sent[order]
     writer = author[contact, slot]
-    role = _MESSAGE_ROLE[slot]
+    role = np.where(bot_first[contact] & (slot == 2), MESSAGE_AUTHOR_ROLES.index("bot"), _MESSAGE_ROLE[slot])
     messages = _table(CONTACT_MESSAGES, {
         "message_id": _ids("MS", first_ids[1] + np.arange(1, len(slot) + 1), _ID_WIDTH),
         "contact_id": _ids("CT", rows[contact] + 1, 8),
@@ -1540,7 +1569,7 @@ def _write_months(out_dir: Path, entity: str, period: _Period, build: Callable[[
 
 
 def _write_history(out_dir: Path, period: _Period, con: Columns, month_of_contact: np.ndarray,
-                   rng: np.random.Generator, bad_rng: np.random.Generator | None
+                   rng: np.random.Generator, bad_rng: np.random.Generator | None, miss_rng: np.random.Generator,
                    ) -> dict[str, tuple[dict[str, int], list[dict]]]:
     """Status changes (CSV) and messages (Parquet) per month, filed in their contact's month."""
     history = np.isin(con["channel"], _TICKET_CHANNELS) & (rng.random(len(con["day"])) < _HISTORY_SHARE)
@@ -1550,7 +1579,7 @@ def _write_history(out_dir: Path, period: _Period, con: Columns, month_of_contac
     first_ids = (0, 0)
     for month, label in enumerate(period.month_labels):
         rows = np.flatnonzero((month_of_contact == month) & history)
-        tables = _history_tables(rng, con, rows, queue_agents, period, first_ids)
+        tables = _history_tables(rng, con, rows, queue_agents, period, first_ids, miss_rng)
         first_ids = (first_ids[0] + tables[0].num_rows, first_ids[1] + tables[1].num_rows)
         for (entity, (files, planted)), table, plant in zip(out.items(), tables, (_bad_status_changes, _bad_messages)):
             parquet = entity in _PARQUET_SCHEMAS
@@ -1633,7 +1662,7 @@ def generate(out_dir: Path, size: str = "sample", seed: int = DEFAULT_SEED, bad_
 
     started = time.perf_counter()
     history = _write_history(out_dir, period, con, month_of_contact, _rng(seed, "contact_history"),
-                             _rng(seed, "history_bad_rows") if bad_rows else None)
+                             _rng(seed, "history_bad_rows") if bad_rows else None, _rng(seed, "record_misses"))
     for entity, (files, planted) in history.items():
         record(entity, files, planted, started)  # seconds: both entities together
 

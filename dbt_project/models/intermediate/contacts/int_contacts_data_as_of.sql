@@ -38,6 +38,8 @@ final as (
         {% endif %}
         min(first_created_at) as first_created_at
     from observed
+    -- No contact data (a deployment of surveys only): no moment, so no row.
+    having max(observed_at) is not null
 )
 
 select * from final

@@ -2,7 +2,9 @@
     a change to the next change. The last stretch of a working status runs up to the data's
     as-of moment; the last of a solved or closed contact has no end (nothing accrues while it
     stays finished, and a new as-of moment leaves it unchanged). `reopened`
-    counts as open. A change out of solved or closed into any working status is a reopen. -#}
+    counts as open. A change out of solved or closed into any working status is a reopen.
+    A history that starts after the contact's creation (an export from a later start) gets a
+    first stretch in `new`, the initial status, from creation to its first recorded change. -#}
 {{ incremental_by('contact_id', 'int_changes_contacts') }}
 
 with
@@ -13,29 +15,54 @@ status_changes as (
 ),
 
 contacts as (
-    select contact_id, queue from {{ ref('stg_cx__contacts') }}
+    select contact_id, queue, created_at from {{ ref('stg_cx__contacts') }}
 ),
 
 as_of as (
     select * from {{ ref('int_contacts_data_as_of') }}
 ),
 
+first_changes as (
+    select contact_id, min(changed_at) as first_changed_at
+    from status_changes
+    group by contact_id
+),
+
+new_before_history as (
+    {#- No change starts it, so no status_change_id. -#}
+    select
+        contacts.contact_id,
+        cast(null as {{ dbt.type_string() }}) as status_change_id,
+        'new' as status,
+        contacts.created_at as changed_at
+    from first_changes
+    inner join contacts
+        on first_changes.contact_id = contacts.contact_id
+    where contacts.created_at < first_changes.first_changed_at
+),
+
+history as (
+    select contact_id, status_change_id, status, changed_at from status_changes
+    union all
+    select contact_id, status_change_id, status, changed_at from new_before_history
+),
+
 ordered as (
     select
-        status_changes.contact_id,
-        status_changes.status_change_id,
-        case when status_changes.status = 'reopened' then 'open' else status_changes.status end as status,
-        status_changes.changed_at,
-        lag(status_changes.status) over (
-            partition by status_changes.contact_id order by status_changes.changed_at, status_changes.status_change_id
+        history.contact_id,
+        history.status_change_id,
+        case when history.status = 'reopened' then 'open' else history.status end as status,
+        history.changed_at,
+        lag(history.status) over (
+            partition by history.contact_id order by history.changed_at, history.status_change_id
         ) as previous_status,
-        lead(status_changes.changed_at) over (
-            partition by status_changes.contact_id order by status_changes.changed_at, status_changes.status_change_id
+        lead(history.changed_at) over (
+            partition by history.contact_id order by history.changed_at, history.status_change_id
         ) as next_changed_at,
-        lead(status_changes.status_change_id) over (
-            partition by status_changes.contact_id order by status_changes.changed_at, status_changes.status_change_id
+        lead(history.status_change_id) over (
+            partition by history.contact_id order by history.changed_at, history.status_change_id
         ) is null as is_latest
-    from status_changes
+    from history
 ),
 
 final as (
