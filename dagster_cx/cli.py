@@ -124,7 +124,7 @@ def _quarantine(args: argparse.Namespace) -> int:
         for row in rows:
             by_file.setdefault((row.entity, row.source_file), []).append(row)
         for (entity, source_file), file_rows in by_file.items():
-            print(f"{source_file} ({entity}): {len(file_rows)} rows {place}")
+            print(f"{source_file} ({entity}): {len(file_rows)} row{'' if len(file_rows) == 1 else 's'} {place}")
             for row in file_rows[: args.limit]:
                 knock_on = f" [{row.knock_on}: fix that row first]" if row.knock_on else ""
                 print(f"  row {row.source_row}: {'; '.join(row.reasons)}{knock_on}\n    {_record(row.record)}")
@@ -251,7 +251,9 @@ def build_parser() -> argparse.ArgumentParser:
     quarantine = commands.add_parser(
         "quarantine", help="list the quarantined rows by file, with their reasons and original records",
         description="Lists raw.quarantine: every row a load rejected, by file, with each reason and the record "
-        "as read. A row rejected because its parent row was quarantined too (a message whose contact was) says so.",
+        "as read; then the rows waiting for a parent (raw.waiting: they load when it arrives) and those left out on "
+        "purpose (raw.excluded). A row held because its parent row was quarantined (a message whose contact was) "
+        "says so.",
     )
     quarantine.add_argument("--entity", help="only this raw entity, e.g. contacts (default: all)")
     quarantine.add_argument("--file", help="only this file: its path under the data folder or its name (default: all)")

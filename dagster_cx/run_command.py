@@ -74,10 +74,13 @@ def _new_log_path(started: datetime) -> Path:
 
 
 def _prepared_instance_home() -> Path:
-    """DAGSTER_HOME, or .dagster_home/ (created, with a dagster.yaml) so the run outlives this process."""
+    """DAGSTER_HOME, or .dagster_home/ (created, with a dagster.yaml) so the run outlives this process.
+
+    A DAGSTER_HOME that does not exist yet is created: Dagster itself would stop with a traceback.
+    """
     home = settings.dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
     if not os.environ.get("DAGSTER_HOME"):
-        home.mkdir(parents=True, exist_ok=True)
         if not (home / "dagster.yaml").exists():
             (home / "dagster.yaml").write_text(INSTANCE_YAML, encoding="utf-8")
         os.environ["DAGSTER_HOME"] = str(home)

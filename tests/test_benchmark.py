@@ -25,6 +25,7 @@ def results(tmp_path_factory: pytest.TempPathFactory, progress) -> dict:
     return data
 
 
+@pytest.mark.slow
 def test_every_stage_is_timed_and_measured(results: dict) -> None:
     assert set(results["runs"]) == {"full", "no_new_data", "incremental_base", "incremental"}
     for name, pipeline in results["runs"].items():
@@ -46,6 +47,7 @@ def test_every_stage_is_timed_and_measured(results: dict) -> None:
     assert {"cores", "ram_gib", "python", "duckdb", "dbt-core"} <= set(results["machine"])
 
 
+@pytest.mark.slow
 def test_floor_reconciles_with_the_marts(results: dict) -> None:
     recon = results["reconciliation"]
     survey, contacts = recon["survey_daily"], recon["contact_center_daily"]
@@ -57,6 +59,7 @@ def test_floor_reconciles_with_the_marts(results: dict) -> None:
     assert results["row_counts"]["raw.contacts"] == results["data"]["rows"]["contacts"]
 
 
+@pytest.mark.slow
 def test_the_second_run_loads_nothing_new(results: dict) -> None:
     full, again = results["runs"]["full"]["ingested"], results["runs"]["no_new_data"]["ingested"]
     assert sum(entity["files_loaded"] for entity in full.values()) == results["data"]["files"]
@@ -99,6 +102,7 @@ def test_holding_back_the_last_day_splits_rows_without_loss(tmp_path: Path) -> N
         assert path.read_text(encoding="utf-8").splitlines()[0].endswith(",priority"), path
 
 
+@pytest.mark.slow
 def test_the_incremental_run_loads_the_last_day_and_equals_the_full_build(results: dict) -> None:
     """The incremental phase: the base build, then a run that loads only the held-back day's files,
     whose headline marts equal the full build's and whose published copy, updated by key, holds them."""

@@ -17,7 +17,7 @@ from dagster_cx import cli
 from dagster_cx.contract import ENTITIES
 from dagster_cx.dbt_failures import build_failure, describe_test_result
 from dagster_cx.ingest.loader import load_entity
-from dagster_cx.ingest.raw_tables import ensure_raw_schema
+from dagster_cx.ingest.raw_tables import WAITING_TABLE, ensure_raw_schema
 from dagster_cx.ingest.quarantine import quarantined_rows, top_reasons
 from dagster_cx.preflight import configuration_problems
 from tests.conftest import SAMPLE, cli as run_cli
@@ -56,19 +56,19 @@ def test_the_sample_run_says_where_its_runs_are_in_the_ui(sample_run):
 
 def test_the_sample_run_shows_the_quarantines_top_reasons_and_the_samples_invitations(sample_run):
     out = sample_run.stdout
-    top = out[out.index("Quarantined by this run: 16 rows;"):].splitlines()[:6]
-    # MANIFEST.json plants 16 bad rows, one per reason: the first five, values masked, in name order.
+    top = out[out.index("Quarantined by this run: 14 rows;"):].splitlines()[:6]
+    # MANIFEST.json plants 17 bad rows, one per reason: 14 are quarantined (3 wait for a parent that
+    # never comes); the first five, values masked, in name order.
     assert top == [
-        "Quarantined by this run: 16 rows; top reasons (`cx-warehouse quarantine` lists every row):",
+        "Quarantined by this run: 14 rows; top reasons (`cx-warehouse quarantine` lists every row):",
         "       1  contact_messages: an agent message needs author_id; contact_messages/contact_messages_2026-02.parquet",
         "       1  contact_messages: author_role '…' is not one of customer, agent, bot; "
         "contact_messages/contact_messages_2026-05.parquet",
         "       1  contact_status_changes: changed_at is before the contact was created; "
         "contact_status_changes/contact_status_changes_2026-04.csv",
-        "       1  contact_status_changes: unknown contact_id (no loaded contact); "
-        "contact_status_changes/contact_status_changes_2026-03.csv",
         "       1  contacts: channel '…' is not one of phone, chat, email, messenger, social, web, app, store; "
-        "contacts/contacts_2026-05.csv"]
+        "contacts/contacts_2026-05.csv",
+        "       1  contacts: contact_id is missing; contacts/contacts_2026-03.csv"]
     invited = re.search(r"^Survey invitations as of 2026-06-30: (\d+) customers, (\S+)$", out, re.MULTILINE)
     assert invited and int(invited.group(1)) > 0, out  # the sample's last day, not today (after the sample ends)
     assert Path(invited.group(2)).exists()
@@ -83,7 +83,9 @@ def test_the_quarantine_command_lists_rows_by_file_with_reasons(sample_run):
     assert lines[3] == "  row 2036: duplicate key CT00005943 in this file (first at row 2033)"
     assert "customer_id=C0000520" in lines[2]
     everything = run_cli("quarantine", "--entity", "survey_answers", env=sample_run.env)
-    assert everything.stdout.count("\n  row ") == 3 and "survey_answers_2026-03.parquet (survey_answers): 3 rows" in everything.stdout
+    assert everything.stdout.count("\n  row ") == 3
+    assert "survey_answers_2026-03.parquet (survey_answers): 1 row quarantined\n" in everything.stdout
+    assert "survey_answers_2026-03.parquet (survey_answers): 2 rows waiting for a parent\n" in everything.stdout
     none = run_cli("quarantine", "--entity", "customers", env=sample_run.env)
     assert none.stdout.strip() == f"No quarantined rows for --entity customers in {sample_run.warehouse}."
 
@@ -96,7 +98,7 @@ def _load(data: Path, warehouse: Path) -> None:
 
 
 def test_knock_on_rows_are_marked_and_counted(tmp_path):
-    """A contact quarantined for its timestamp takes its two messages with it ("unknown contact_id")."""
+    """A contact quarantined for its timestamp holds its two messages back: they wait for it ("unknown contact_id"), marked."""
     (tmp_path / "contacts").mkdir()
     (tmp_path / "contact_messages").mkdir()
     header = next(e for e in ENTITIES if e.name == "contacts").column_names
@@ -118,16 +120,18 @@ def test_knock_on_rows_are_marked_and_counted(tmp_path):
     _load(tmp_path, warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         total, reasons = top_reasons(con)
-        rows = quarantined_rows(con, entity="contact_messages")
-    assert total == 6
+        quarantined = quarantined_rows(con, entity="contact_messages")
+        waiting = quarantined_rows(con, entity="contact_messages", table=WAITING_TABLE)
+    assert total == 3
     by_reason = {(r.entity, r.reason): (r.rows, r.knock_on_rows) for r in reasons}
-    assert by_reason == {("contact_messages", "unknown contact_id (no loaded contact)"): (3, 2),
-                         ("contact_messages", "an agent message needs author_id"): (1, 0),
+    assert by_reason == {("contact_messages", "an agent message needs author_id"): (1, 0),
                          ("contacts", "created_at is not a valid timestamptz: …"): (2, 0),
                          ("contacts", "duplicate key … in this file"): (1, 0)}
-    assert [(r.record["message_id"], r.knock_on) for r in rows] == [
-        ("M2", "its contact_id was quarantined in contacts"), ("M3", "its contact_id was quarantined in contacts"),
-        ("M4", ""), ("M5", "")]
+    assert [(r.record["message_id"], r.knock_on) for r in quarantined] == [("M5", "")]
+    assert [(r.record["message_id"], r.reasons, r.knock_on) for r in waiting] == [
+        ("M2", ["unknown contact_id (no loaded contact)"], "its contact_id was quarantined in contacts"),
+        ("M3", ["unknown contact_id (no loaded contact)"], "its contact_id was quarantined in contacts"),
+        ("M4", ["unknown contact_id (no loaded contact)"], "")]
 
 
 def test_a_mistyped_data_folder_stops_at_once_naming_the_option(tmp_path):
@@ -169,14 +173,19 @@ def test_configuration_problems_name_each_variable(monkeypatch, tmp_path):
 def test_every_option_of_every_command_says_what_it_does_and_its_default():
     parser = cli.build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(commands.choices) == {"run", "backfill", "summary", "quarantine", "export-raw", "generate"}
-    for name, command in commands.choices.items():
+    assert set(commands.choices) == {"run", "backfill", "summary", "quarantine", "export-raw", "generate",
+                                     "fake-zendesk", "survey-mapping"}
+    pending = list(commands.choices.items())
+    while pending:
+        name, command = pending.pop()
         assert command.description, name
         for action in command._actions:
             if isinstance(action, argparse._HelpAction):
                 continue
             text = (action.help or "") % {"default": action.default}
             assert "default" in text or "required" in text, (name, action.dest, text)
+            if isinstance(action, argparse._SubParsersAction):
+                pending += [(f"{name} {sub}", parser) for sub, parser in action.choices.items()]
 
 
 def test_backfill_errors_name_the_options_typed(capsys):

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 import psutil
 
 from tests.conftest import HANDMADE, REPO_ROOT
@@ -46,6 +47,7 @@ def _wait_for(condition, seconds: float, what: str) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_a_second_run_waits_for_the_first_and_both_succeed(tmp_path):
     env = _env(tmp_path)
     holder_file = tmp_path / "cx.duckdb.lock.json"
@@ -106,6 +108,7 @@ def _dbt_children(pid: int) -> list[psutil.Process]:
     return found
 
 
+@pytest.mark.slow
 def test_a_killed_run_leaves_no_dbt_writing_and_the_next_run_succeeds(tmp_path):
     env = _env(tmp_path)
     run = _start_run(env)

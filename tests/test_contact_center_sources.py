@@ -22,6 +22,9 @@ from dagster_cx.sources.zendesk.source import ZendeskSource
 from tests.conftest import HANDMADE
 from tests.pipeline import failed_checks, pipeline_environment, published_path_for, run_pipeline
 
+# Whole pipeline builds, beyond the default suite's time: `pytest -m slow` (README, "Tests").
+pytestmark = pytest.mark.slow
+
 CONTACT_CENTER = Path(__file__).parent / "fixtures" / "contact_center"
 ENTITIES = ("customers", "contacts", "contact_status_changes", "contact_messages")
 EMAIL, TOKEN = "admin@example.com", "Zd8kQ2mN7xR4vT9pL3sW6yB1cF5hJ0gE8aU2iO4e"

@@ -30,6 +30,9 @@ from dagster_cx.defs.dbt_project import dbt_executable, dbt_project
 from dagster_cx.ingest.loader import load_entity
 from dagster_cx.ingest.raw_tables import ensure_raw_schema
 
+# Whole pipeline builds, beyond the default suite's time: `pytest -m slow` (README, "Tests").
+pytestmark = pytest.mark.slow
+
 SAMPLE = Path(__file__).parents[1] / "data" / "sample"
 # The changes models list what a run recomputed: they differ between the two paths by design.
 NOT_COMPARED = {"int_changes_contacts", "int_changes_survey_responses"}

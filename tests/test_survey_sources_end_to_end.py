@@ -23,6 +23,9 @@ from dagster_cx.sources.surveys.exports import FOLDER_VARIABLE
 from tests.fake_qualtrics import FakeQualtrics, serve
 from tests.pipeline import environment, failed_checks, published_path_for, run_pipeline
 
+# Whole pipeline builds, beyond the default suite's time: `pytest -m slow` (README, "Tests").
+pytestmark = pytest.mark.slow
+
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
 SURVEY_ENTITIES = ("questions", "survey_responses", "survey_answers")
 TOKEN = "qtk_e2e_Vn4Rq8Lm2Xc7Tb9Kd1Hs5Wz3"

@@ -13,8 +13,11 @@ from dagster_cx.sources.surveys.draft import Draft, render
 
 def add_survey_mapping_command(commands: argparse._SubParsersAction) -> None:
     """The `survey-mapping draft` command and its options, on the CLI's command parser."""
-    mapping = commands.add_parser("survey-mapping", help="draft the mapping of a survey from its tool's export or API")
-    actions = mapping.add_subparsers(dest="action", required=True)
+    mapping = commands.add_parser(
+        "survey-mapping", help="draft the mapping of a survey from its tool's export or API",
+        description="Survey mappings say what each question of a survey tool's export measures (README: 'Connect "
+        "your survey tool'); `draft` writes a first one from the tool's definition or export.")
+    actions = mapping.add_subparsers(dest="action", required=True, help="draft: write a first mapping (required)")
     draft = actions.add_parser(
         "draft", help="write a first mapping to check: every guess is marked GUESS",
         description="Drafts a survey mapping (README: 'Connect your survey tool') from a Qualtrics survey definition, "
@@ -23,12 +26,14 @@ def add_survey_mapping_command(commands: argparse._SubParsersAction) -> None:
     )
     source = draft.add_mutually_exclusive_group(required=True)
     source.add_argument("--qualtrics-definition", type=Path, metavar="JSON",
-                        help="a survey definition as GET /API/v3/survey-definitions/{surveyId} returns it")
+                        help="a survey definition as GET /API/v3/survey-definitions/{surveyId} returns it "
+                        "(one of the four sources is required)")
     source.add_argument("--qualtrics-survey", metavar="SV_ID",
-                        help="fetch the survey's definition from the API (QUALTRICS_BASE_URL, QUALTRICS_API_TOKEN)")
-    source.add_argument("--qualtrics-export", type=Path, metavar="FILE", help="a Qualtrics 'Export data' CSV or TSV")
-    source.add_argument("--wide", type=Path, metavar="FILE", help="a wide export: one row per response")
-    draft.add_argument("--header-rows", type=int, default=1, help="header rows of a wide export (SurveyMonkey: 2)")
+                        help="fetch the survey's definition from the API (QUALTRICS_BASE_URL, QUALTRICS_API_TOKEN; "
+                        "one of the four sources is required)")
+    source.add_argument("--qualtrics-export", type=Path, metavar="FILE", help="a Qualtrics 'Export data' CSV or TSV (one of the four sources is required)")
+    source.add_argument("--wide", type=Path, metavar="FILE", help="a wide export: one row per response (one of the four sources is required)")
+    draft.add_argument("--header-rows", type=int, default=1, help="header rows of a wide export (SurveyMonkey: 2; default: %(default)s)")
     draft.add_argument("--out", type=Path, help="the mapping file to write (default: print it)")
     draft.set_defaults(handler=run_draft)
 
