@@ -23,6 +23,7 @@ from tests.conftest import HANDMADE
 from tests.pipeline import failed_checks, pipeline_environment, published_path_for, run_pipeline
 
 CONTACT_CENTER = Path(__file__).parent / "fixtures" / "contact_center"
+CONTACT_CENTER_RATINGS = Path(__file__).parent / "fixtures" / "contact_center_ratings"
 ENTITIES = ("customers", "contacts", "contact_status_changes", "contact_messages")
 EMAIL, TOKEN = "admin@example.com", "Zd8kQ2mN7xR4vT9pL3sW6yB1cF5hJ0gE8aU2iO4e"
 
@@ -54,8 +55,12 @@ def both_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, P
     calls = [c for c in contacts if c["contact_id"].startswith("P")]
     tickets = [c for c in contacts if c["contact_id"].startswith("Z")]
     write_deliveries(calls, root / "ctr")
-    api = FakeZendesk(zendesk_records(_rows("customers"), tickets, _rows("contact_status_changes"),
-                                      _rows("contact_messages")), EMAIL, TOKEN, page_size=3)
+    records = zendesk_records(_rows("customers"), tickets, _rows("contact_status_changes"), _rows("contact_messages"))
+    ticket_ids = {t["external_id"]: (t["id"], t["requester_id"]) for t in records["tickets"]}
+    records["satisfaction_ratings"] = _ratings(ticket_ids, changed=False)
+    api = FakeZendesk(records, EMAIL, TOKEN, page_size=3)
+    for entity in ("questions", "survey_responses", "survey_answers"):
+        shutil.copytree(CONTACT_CENTER_RATINGS / entity, files / entity, dirs_exist_ok=True)
 
     assert run_pipeline(files, root / "files.duckdb", report=False).success
     warehouse = root / "sources.duckdb"
@@ -66,9 +71,35 @@ def both_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, P
             env.setenv(name, value)
         with pipeline_environment(through_sources, warehouse):
             ZendeskSource.from_environment().land(warehouse)
+            import dagster as dg
+
+            from dagster_cx.defs.ingest import raw_files
+            from dagster_cx.defs.resources import build_resources
+            assert dg.materialize([raw_files], resources=build_resources()).success  # the first pull's ingestion
+        for record in _ratings(ticket_ids, changed=True):
+            api.upsert("satisfaction_ratings", record)
+        with pipeline_environment(through_sources, warehouse):
+            ZendeskSource.from_environment().land(warehouse)
         result = run_pipeline(through_sources, warehouse, report=False)
     assert result.success and not failed_checks(result), failed_checks(result)
     return root / "files.duckdb", warehouse, root
+
+
+def _ratings(ticket_ids: dict[str, tuple[int, int]], changed: bool) -> list[dict]:
+    """Z1's and Z2's satisfaction ratings (tests/fixtures/contact_center_ratings holds their final versions);
+    `changed`: Z1's bad rating as the customer changed it to good, with a comment, in the second pull."""
+    z1, z2 = ticket_ids["Z1"], ticket_ids["Z2"]  # (ticket id, requester id)
+
+    def rating(id_: int, on: tuple[int, int], score: str, created: str, updated: str, comment: str | None = None):
+        return {"id": id_, "ticket_id": on[0], "requester_id": on[1], "score": score, "comment": comment,
+                "created_at": created, "updated_at": updated}
+
+    if changed:
+        return [rating(801, z1, "good", "2026-03-03T16:00:00Z", "2026-03-05T13:00:00Z", "Sorted in the end, thank you")]
+    return [rating(801, z1, "bad", "2026-03-03T16:00:00Z", "2026-03-05T12:30:00Z"),
+            rating(802, z2, "bad", "2026-03-05T10:00:00Z", "2026-03-05T12:00:00Z"),
+            rating(803, z2, "offered", "2026-03-05T10:00:00Z", "2026-03-05T10:00:00Z"),
+            rating(804, z1, "unoffered", "2026-03-02T10:00:00Z", "2026-03-02T10:00:00Z")]
 
 
 def test_every_mart_is_the_same_through_the_sources(both_builds):
@@ -99,6 +130,23 @@ def test_the_fixture_s_contact_center_numbers_by_hand(both_builds):
         [day] = con.execute("""select sum(contacts_offered), sum(contacts_abandoned) from marts.mart_contact_center_daily
                                where date_day = date '2026-03-02' and channel = 'phone'""").fetchall()
         assert day == (2, 1)  # P1 and P2 offered, P2 abandoned; P3 (callback) and P5 (outbound) not
+
+
+def test_zendesk_ratings_daily_csat_by_hand(both_builds):
+    """2026-03-05: Z1's rating, bad in the first pull and changed to good with a comment before the second,
+    counts once as good; Z2's is bad; the offered and unoffered ratings are no answers. (A rating landed
+    before its ticket waits for it: tests/test_zendesk_ratings.py.)"""
+    _, sources, _ = both_builds
+    with duckdb.connect(str(published_path_for(sources)), read_only=True) as con:
+        days = con.execute("""
+            select channel, responses, satisfied_responses, csat_pct, five_point_responses
+            from marts.mart_csat_daily where date_day = date '2026-03-05' order by channel""").fetchall()
+        assert days == [("chat", 1, 0, 0.0, 0), ("email", 1, 1, 100.0, 0)]  # 2 answers, 1 in the top box: 50%
+    with duckdb.connect(str(sources), read_only=True) as con:
+        versions = con.execute("""select response_id, count(*) from raw.survey_responses
+                                  where survey_id = 'zendesk_satisfaction' group by 1 order by 1""").fetchall()
+        assert versions == [("zendesk_satisfaction_801", 2), ("zendesk_satisfaction_802", 1)]
+        assert con.execute("select count(*) from raw.excluded where entity = 'survey_responses'").fetchall() == [(2,)]
 
 
 def test_no_secret_reaches_the_warehouse_or_the_published_copy(both_builds):

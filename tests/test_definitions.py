@@ -69,7 +69,8 @@ def test_asset_graph_snapshot():
     }
     assert {c for c in checks if c.endswith(":rows_reconcile")} == {f"{k}:rows_reconcile" for k in EXPECTED_ASSETS if k.startswith("raw/")}
     assert {c for c in checks if c.endswith(":waiting_rows")} == {
-        f"raw/{e}:waiting_rows" for e in ("contact_status_changes", "contact_messages", "survey_answers", "survey_opt_outs")
+        f"raw/{e}:waiting_rows" for e in ("contact_status_changes", "contact_messages", "survey_responses",
+                                          "survey_answers", "survey_opt_outs")
     }
     assert {c for c in checks if c.endswith(":freshness")} == {
         f"raw/{e}:freshness" for e in ("customers", "contacts", "survey_responses", "survey_answers")
