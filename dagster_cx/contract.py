@@ -214,7 +214,8 @@ SURVEY_RESPONSES = Entity(
     rules=(
         RowRule("sent_at is null or sent_at <= answered_at", "answered_at is before sent_at"),
         RowRule("cu_customer_id is not null", UNKNOWN_CUSTOMER, on_failure=FLAG),
-        RowRule("channel is not null or contact_id is not null", "channel is missing (and no contact_id to take it from)"),
+        RowRule("channel is not null or contact_id is not null",
+                "channel is missing (and no contact_id to take it from)"),
         RowRule("channel is not null or c_contact_id is not null",
                 "no channel, and its contact_id (whose channel it takes) is not loaded", on_failure=WAIT),
     ),

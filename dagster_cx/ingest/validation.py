@@ -192,6 +192,7 @@ def checked_rows_sql(entity: Entity, raw_schema: str, limits: Limits, now: datet
         f"'duplicate key ' || {key_text} || ' in this file (first at row ' || _key_first_row || ')' end"
     )
     lookup_select = (", " + ", ".join(lookup_columns)) if lookup_columns else ""
+    replaced = f" replace ({', '.join(filled)})" if filled else ""
     return f"""
         with texts as (
             select _source_row, {texts}
@@ -211,7 +212,7 @@ def checked_rows_sql(entity: Entity, raw_schema: str, limits: Limits, now: datet
             having count(*) > 1
         ),
         keyed as (
-            select typed.*{' replace (' + ', '.join(filled) + ')' if filled else ''}{lookup_select}, repeated._key_first_row
+            select typed.*{replaced}{lookup_select}, repeated._key_first_row
             from typed
             left join repeated on {key_join}
             {' '.join(joins)}
