@@ -91,6 +91,9 @@ class Lookup:
     alias: str
     on: str
     columns: tuple[str, ...]
+    # Columns a row may leave empty and take from its parent (same name; also in `columns`): a
+    # vendor record that knows its parent but not the parent's details (a rating names its ticket).
+    fills: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,7 +203,8 @@ SURVEY_RESPONSES = Entity(
                "or delayed (2-3 months after a key moment).", required=True, allowed=SURVEY_KINDS),
         Column("customer_id", "varchar", "Respondent.", required=True),
         Column("contact_id", "varchar", "The contact the survey follows, if any."),
-        Column("channel", "varchar", "Channel of the experience rated.", required=True, allowed=CHANNELS),
+        Column("channel", "varchar", "Channel of the experience rated; empty: its contact's channel (the row "
+               "waits for the contact if it is not loaded yet).", allowed=CHANNELS),
         Column("touchpoint_id", "varchar", "Touchpoint of the experience rated."),
         Column("journey_stage", "varchar", "Journey stage of the experience rated.", allowed=JOURNEY_STAGES),
         Column("language", "varchar", "Language the survey was answered in, ISO 639-1.", pattern=r"^[a-z]{2}$"),
@@ -210,9 +214,14 @@ SURVEY_RESPONSES = Entity(
     rules=(
         RowRule("sent_at is null or sent_at <= answered_at", "answered_at is before sent_at"),
         RowRule("cu_customer_id is not null", UNKNOWN_CUSTOMER, on_failure=FLAG),
+        RowRule("channel is not null or contact_id is not null",
+                "channel is missing (and no contact_id to take it from)"),
+        RowRule("channel is not null or c_contact_id is not null",
+                "no channel, and its contact_id (whose channel it takes) is not loaded", on_failure=WAIT),
     ),
-    lookups=(CUSTOMER_LOOKUP,),
-    depends_on=("customers",),
+    lookups=(CUSTOMER_LOOKUP,
+             Lookup("contacts", "c", "c.contact_id = typed.contact_id", ("contact_id", "channel"), fills=("channel",))),
+    depends_on=("customers", "contacts"),
     expected_every_hours=24,
 )
 

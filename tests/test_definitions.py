@@ -15,6 +15,9 @@ EXPECTED_ASSETS = {
     *(f"reference/{s}" for s in ("channels", "emotions", "csat_scales", "scorecard_targets", "business_schedules", "business_schedule_hours",
                                  "business_holidays", "queue_schedules", "sla_policies")),
     "pipeline/_dbt_builds",  # the build log, a dbt source the changes models read
+    "zendesk/tickets", "zendesk/ticket_metric_sets",  # dbt sources, read only where Zendesk lands them
+    "staging/stg_zendesk__ticket_metric_sets",
+    "marts/mart_zendesk_metric_reconciliation",
     "published/bi_snapshot",
     "published/cx_report",
     "closed_loop/detractor_alerts",
@@ -69,7 +72,8 @@ def test_asset_graph_snapshot():
     }
     assert {c for c in checks if c.endswith(":rows_reconcile")} == {f"{k}:rows_reconcile" for k in EXPECTED_ASSETS if k.startswith("raw/")}
     assert {c for c in checks if c.endswith(":waiting_rows")} == {
-        f"raw/{e}:waiting_rows" for e in ("contact_status_changes", "contact_messages", "survey_answers", "survey_opt_outs")
+        f"raw/{e}:waiting_rows" for e in ("contact_status_changes", "contact_messages", "survey_responses",
+                                          "survey_answers", "survey_opt_outs")
     }
     assert {c for c in checks if c.endswith(":freshness")} == {
         f"raw/{e}:freshness" for e in ("customers", "contacts", "survey_responses", "survey_answers")
@@ -100,7 +104,7 @@ def test_gx_checks_are_blocking_but_the_warning_suites():
 def test_every_model_and_column_is_documented(handmade_db):
     manifest = json.loads(dbt_project.manifest_path.read_text())
     models = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
-    assert len(models) == 63
+    assert len(models) == 65
     for node in models:
         assert node["description"].strip(), f"{node['name']} has no description"
         documented = {name for name, column in node["columns"].items() if column["description"].strip()}

@@ -146,6 +146,14 @@ def _latest(raw_schema: str, lookup: Lookup, key: str) -> str:
     )
 
 
+def _filled_from_parent(lookup: Lookup) -> list[str]:
+    """A column the row left empty takes its parent's value, as text and typed, before any check reads it."""
+    return [expression for name in lookup.fills for expression in (
+        f"coalesce(typed.{name}, {lookup.alias}.{name}) as {name}",
+        f"coalesce(typed.{name}__text, {lookup.alias}.{name}::varchar) as {name}__text",
+    )]
+
+
 def record_sql(entity: Entity, with_source_record: bool = False) -> str:
     """The row as read from `incoming`, every value as text: what the quarantine and the waiting
     rows keep; with a source's batch, the vendor's own record too (`_source_record`)."""
@@ -166,11 +174,12 @@ def checked_rows_sql(entity: Entity, raw_schema: str, limits: Limits, now: datet
     texts = ", ".join(f"nullif(trim({c.name}), '') as {_text(c)}" for c in entity.columns)
     parsed = ", ".join(e for c in entity.columns for e in _parse_expressions(c)) or "true as _nothing_parsed"
     typed = ", ".join(f"{_typed_expression(c)} as {c.name}" for c in entity.columns)
-    joins, lookup_columns = [], []
+    joins, lookup_columns, filled = [], [], []
     for lookup in entity.lookups:
         key = ", ".join(ENTITIES_BY_NAME[lookup.entity].key)
         joins.append(f"left join {_latest(raw_schema, lookup, key)} as {lookup.alias} on {lookup.on}")
         lookup_columns += [f"{lookup.alias}.{c} as {lookup.alias}_{c}" for c in lookup.columns]
+        filled += _filled_from_parent(lookup)
     key_columns = ", ".join(entity.key)
     key_present = " and ".join(f"{k} is not null" for k in entity.key)
     key_join = " and ".join(f"repeated.{k} = typed.{k}" for k in entity.key)
@@ -183,6 +192,7 @@ def checked_rows_sql(entity: Entity, raw_schema: str, limits: Limits, now: datet
         f"'duplicate key ' || {key_text} || ' in this file (first at row ' || _key_first_row || ')' end"
     )
     lookup_select = (", " + ", ".join(lookup_columns)) if lookup_columns else ""
+    replaced = f" replace ({', '.join(filled)})" if filled else ""
     return f"""
         with texts as (
             select _source_row, {texts}
@@ -202,7 +212,7 @@ def checked_rows_sql(entity: Entity, raw_schema: str, limits: Limits, now: datet
             having count(*) > 1
         ),
         keyed as (
-            select typed.*{lookup_select}, repeated._key_first_row
+            select typed.*{replaced}{lookup_select}, repeated._key_first_row
             from typed
             left join repeated on {key_join}
             {' '.join(joins)}

@@ -8,7 +8,8 @@ writes) on 127.0.0.1 the way the real endpoints page them, so the Zendesk source
   cursor resumes later (an item updated again moves behind it);
 - the time-based ticket event export (`/api/v2/incremental/ticket_events.json`): `start_time`,
   `per_page`; pages carry `next_page`, `end_time`, `count`, `end_of_stream`;
-- `/api/v2/groups.json`: cursor pagination (`page[size]`, `meta.has_more`, `links.next`);
+- `/api/v2/groups.json` and `/api/v2/satisfaction_ratings.json`: cursor pagination (`page[size]`,
+  `meta.has_more`, `links.next`); ratings changed since `start_time` (Unix s), oldest change first;
 - API-token basic auth (401 otherwise) and rate limiting: a 429 with `Retry-After` when told to.
 Deleted tickets stay in the export with status `deleted`, as the reference documents.
 """
@@ -28,7 +29,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 CURSOR_EXPORTS = {"/api/v2/incremental/tickets/cursor.json": "tickets", "/api/v2/incremental/users/cursor.json": "users"}
 EVENTS_EXPORT = "/api/v2/incremental/ticket_events.json"
-GROUPS = "/api/v2/groups.json"
+LISTS = {"/api/v2/groups.json": "groups", "/api/v2/satisfaction_ratings.json": "satisfaction_ratings"}
 MAX_PAGE = 1000
 
 
@@ -82,8 +83,8 @@ class FakeZendesk:
                 return 200, {}, self._cursor_page(CURSOR_EXPORTS[path], path, query, size, base_url)
             if path == EVENTS_EXPORT:
                 return 200, {}, self._events_page(query, size, base_url)
-            if path == GROUPS:
-                return 200, {}, self._groups_page(query, size, base_url)
+            if path in LISTS:
+                return 200, {}, self._list_page(LISTS[path], path, query, size, base_url)
         return 404, {}, {"error": "InvalidEndpoint", "description": "Not found"}
 
     def _cursor_page(self, kind: str, path: str, query: dict, size: int, base_url: str) -> dict:
@@ -124,14 +125,20 @@ class FakeZendesk:
         return {"ticket_events": page, "count": len(page), "end_time": end_time, "end_of_stream": len(ordered) <= cut,
                 "next_page": f"{base_url}{EVENTS_EXPORT}?{urlencode({**query, 'start_time': end_time + 1})}"}
 
-    def _groups_page(self, query: dict, size: int, base_url: str) -> dict:
-        ordered = sorted(self.records.get("groups", []), key=lambda g: g["id"])
+    def _list_page(self, kind: str, path: str, query: dict, size: int, base_url: str) -> dict:
+        """Cursor pagination of a list; satisfaction ratings filtered by `start_time` (changed since), oldest first."""
+        if kind == "satisfaction_ratings":
+            start = int(query.get("start_time", 0))
+            ordered = sorted((r for r in self.records.get(kind, []) if _epoch(r["updated_at"]) >= start),
+                             key=lambda r: (_epoch(r["updated_at"]), r["id"]))
+        else:
+            ordered = sorted(self.records.get(kind, []), key=lambda g: g["id"])
         offset = int(base64.b64decode(query["page[after]"]).decode()) if "page[after]" in query else 0
         page, more = ordered[offset:offset + size], offset + size < len(ordered)
         after = base64.b64encode(str(offset + size).encode()).decode()
-        return {"groups": page, "meta": {"has_more": more, "after_cursor": after if more else None},
-                "links": {"next": f"{base_url}{GROUPS}?{urlencode({'page[size]': size, 'page[after]': after})}"
-                          if more else None}}
+        following = {key: value for key, value in query.items() if key != "page[after]"} | {"page[after]": after}
+        return {kind: page, "meta": {"has_more": more, "after_cursor": after if more else None},
+                "links": {"next": f"{base_url}{path}?{urlencode(following)}" if more else None}}
 
 
 def _handler(api: FakeZendesk) -> type[BaseHTTPRequestHandler]:

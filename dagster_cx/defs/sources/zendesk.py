@@ -15,6 +15,7 @@ FEEDS = {
     "ticket_events": ("contact_status_changes", "contact_messages"),
     "users": ("customers", "contact_messages"),
     "groups": ("contacts",),
+    "satisfaction_ratings": ("questions", "survey_responses", "survey_answers"),
 }
 
 

@@ -9,11 +9,14 @@ belongs to, so a run killed half-way resumes from the last committed page):
   resuming at the last page's `end_time` (pages may repeat an event at the edge: merged by id).
 - `users`: the cursor-based incremental user export (roles, for message authors; end-users become customers).
 - `groups`: every group (queue names), replaced on each run.
+- `satisfaction_ratings`: the ratings list (cursor pagination) from `start_time`, resuming at the
+  newest `updated_at` it saw, so a rating changed later (bad -> good) comes again (merged by id).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import dlt
@@ -57,7 +60,22 @@ def zendesk_support(account: ZendeskAccount, start_time: int = 0, page_size: int
         yield from client.paginate("/api/v2/groups.json", params={"page[size]": 100}, paginator=ListCursorPaginator(),
                                    data_selector="groups")
 
-    return tickets, ticket_events, users, groups
+    @dlt.resource(name="satisfaction_ratings", primary_key="id", write_disposition="merge")
+    def satisfaction_ratings() -> Iterator[Any]:
+        state = dlt.current.resource_state()
+        params = {"start_time": state.get("start_time", start_time), "page[size]": min(page_size, 100)}
+        for page in client.paginate("/api/v2/satisfaction_ratings.json", params=params,
+                                    paginator=ListCursorPaginator(), data_selector="satisfaction_ratings"):
+            yield page
+            # The next run starts at the newest change seen (inclusive: that second may repeat, merged by id).
+            newest = max((_epoch(r["updated_at"]) for r in page), default=None)
+            state["start_time"] = max(newest or 0, state.get("start_time", start_time))
+
+    return tickets, ticket_events, users, groups, satisfaction_ratings
+
+
+def _epoch(timestamp: str) -> int:
+    return int(datetime.fromisoformat(timestamp).timestamp())
 
 
 def _cursor_export(client: RESTClient, path: str, selector: str, start_time: int, params: dict) -> Iterator[Any]:

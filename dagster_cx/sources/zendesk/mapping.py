@@ -9,6 +9,11 @@ or mapped (the gate then loads or quarantines it).
 - A message's author role comes from the author's Zendesk role (end-user -> customer, agent
   or admin -> agent); comments made by triggers and automations (`via.channel` rule) or by
   Zendesk itself (author -1) are a bot's.
+- A satisfaction rating is a survey response to its ticket's contact (its channel: the gate
+  takes the contact's, and the rating waits while the ticket is not loaded) with a CSAT answer
+  on 2 points (bad 1, good 2: seed csat_scales' top box is good) and its comment as a comment
+  answer; `offered` and `unoffered` ratings are no answer yet: left out with why. A rating
+  changed later (bad -> good) is a newer version of the same response and answers.
 - Zendesk's `external_id` (of a user or a ticket) links it to your own records: where set,
   it is the contract's key (customer_id, agent_id, contact_id), else Zendesk's id. An end-user
   with an external_id is your CRM's customer, so its customer export carries it: left out here.
@@ -20,11 +25,20 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from dagster_cx.contract import CONTACT_MESSAGES, CONTACT_STATUS_CHANGES, CONTACTS, CUSTOMERS
+from dagster_cx.contract import (
+    CONTACT_MESSAGES,
+    CONTACT_STATUS_CHANGES,
+    CONTACTS,
+    CUSTOMERS,
+    QUESTIONS,
+    SURVEY_ANSWERS,
+    SURVEY_RESPONSES,
+)
+from dagster_cx.ingest.loader import MAPPING_PROBLEM_COLUMN
 
-EXTRA_COLUMNS = ("_exclude_reason", "_source_record")
-COLUMNS = {entity.name: (*entity.column_names, *EXTRA_COLUMNS)
-           for entity in (CUSTOMERS, CONTACTS, CONTACT_STATUS_CHANGES, CONTACT_MESSAGES)}
+EXTRA_COLUMNS = ("_exclude_reason", "_source_record", MAPPING_PROBLEM_COLUMN)
+COLUMNS = {entity.name: (*entity.column_names, *EXTRA_COLUMNS) for entity in (
+    CUSTOMERS, CONTACTS, CONTACT_STATUS_CHANGES, CONTACT_MESSAGES, QUESTIONS, SURVEY_RESPONSES, SURVEY_ANSWERS)}
 # via.channel (Zendesk's "Via object" reference) -> the contract's channels; others are quarantined by name.
 CHANNELS = {
     "email": "email", "web": "web", "api": "web", "mobile": "app", "mobile_sdk": "app", "help_center": "web",
@@ -38,6 +52,13 @@ AGENT_ROLES = {"agent", "admin"}
 BOT_VIA = {"rule", "answer_bot", "ai_agent", "side_conversation"}
 SYSTEM_AUTHOR = -1
 DELETED = "deleted in Zendesk (the export lists deleted tickets with status deleted)"
+RATING_SURVEY = "zendesk_satisfaction"
+CSAT_QUESTION, COMMENT_QUESTION = "zendesk_csat", "zendesk_csat_comment"
+RATING_SCORES = {"bad": 1, "good": 2}  # the 2-point CSAT scale of seed csat_scales: good is the top box
+NO_ANSWER_YET = {
+    "offered": "a satisfaction survey offered on the ticket and not answered (Zendesk score offered): no answer yet",
+    "unoffered": "no satisfaction survey offered on the ticket yet (Zendesk score unoffered): no answer",
+}
 
 
 @dataclass(frozen=True)
@@ -152,6 +173,47 @@ def customer_row(user: Mapping, settings: ZendeskSettings) -> dict:
         "signup_date": (_text(user.get("created_at")) or "")[:10] or None,
         "status": "active",
     }
+
+
+def rating_question_rows() -> list[dict]:
+    """The catalog rows of Zendesk's satisfaction survey: CSAT on 2 points (bad / good), and its comment."""
+    return [
+        {"question_id": CSAT_QUESTION, "question_text": "How would you rate the support you received? (Bad / Good)",
+         "measure": "csat", "scale_min": 1, "scale_max": 2, "is_reverse_coded": False},
+        {"question_id": COMMENT_QUESTION, "question_text": "Add a comment about the quality of support you received",
+         "measure": "comment", "is_reverse_coded": False},
+    ]
+
+
+def rating_rows(rating: Mapping, directory: Directory) -> tuple[dict, list[dict]]:
+    """A satisfaction rating as a survey response of its ticket's contact, and its answers (none if unanswered)."""
+    record = {"_source_record": _json(rating)}
+    score = rating.get("score")
+    if score in NO_ANSWER_YET:
+        return {**record, "_exclude_reason": NO_ANSWER_YET[score]}, []
+    response_id = f"{RATING_SURVEY}_{rating.get('id')}"
+    locale = (directory.users.get(rating.get("requester_id")) or {}).get("locale") or ""
+    response = {
+        **record,
+        "response_id": response_id,
+        "survey_id": RATING_SURVEY,
+        "survey_kind": "transactional",
+        "customer_id": directory.person(rating.get("requester_id")),
+        "contact_id": directory.contact(rating.get("ticket_id")),
+        "channel": None,  # the contact's: the gate fills it, or the response waits for the ticket
+        "language": locale.split("-")[0].lower() or None,
+        "sent_at": rating.get("created_at"),  # Zendesk creates the rating when it offers the survey
+        "answered_at": rating.get("updated_at"),  # the newest score's moment
+    }
+    answers = [{**record, "response_id": response_id, "question_id": CSAT_QUESTION,
+                "answer_value": RATING_SCORES.get(score),
+                MAPPING_PROBLEM_COLUMN: None if score in RATING_SCORES else
+                f"satisfaction rating score {score!r} is not good, bad, offered or unoffered: report it with the "
+                "rating's id (the newer scaled CSAT is not mapped yet)"}]
+    if rating.get("comment"):
+        answers.append({**record, "response_id": response_id, "question_id": COMMENT_QUESTION,
+                        "answer_text": rating["comment"]})
+    return response, answers
 
 
 def _author_role(author_id: int | None, via: str | None, directory: Directory) -> str | None:

@@ -30,6 +30,8 @@ from dagster_cx.sources.zendesk.mapping import (
     contact_row,
     customer_row,
     event_rows,
+    rating_question_rows,
+    rating_rows,
 )
 
 NAME = "zendesk"
@@ -66,7 +68,12 @@ class ZendeskSource:
         return landing_pipeline(NAME, warehouse).run(self.dlt_source())
 
     def batches(self, con: duckdb.DuckDBPyConnection) -> Iterator[Batch]:
-        """For each landed load not mapped yet: its customers, contacts, status changes and messages."""
+        """For each landed load not mapped yet: its customers, contacts, status changes, messages and
+        satisfaction ratings (survey responses and answers); first the ratings' questions, once any landed."""
+        if _rows_exist(con, "satisfaction_ratings"):
+            questions = rating_question_rows()
+            yield Batch("questions", f"{NAME}/questions", text_table(questions, COLUMNS["questions"]),
+                        records_fetched=len(questions))
         for load_id in unmapped_load_ids(con, NAME):
             yield from self._map_load(con, load_id)
 
@@ -82,6 +89,12 @@ class ZendeskSource:
             ticket_keys={row["id"]: row["external_id"] for row in every_ticket if row.get("external_id")},
             deleted_tickets=frozenset(row["id"] for row in every_ticket if row.get("status") == "deleted"),
         )
+        ratings = _rows(con, "satisfaction_ratings", load_id)
+        responses, answers = [], []
+        for rating in ratings:
+            response, rating_answers = rating_rows(rating, directory)
+            responses.append(response)
+            answers += rating_answers
         statuses, messages = [], []
         for event in events:
             event_statuses, event_messages = event_rows(event, directory)
@@ -93,6 +106,12 @@ class ZendeskSource:
                                       ("contact_status_changes", statuses, status_records),
                                       ("contact_messages", messages, comment_records)):
             yield Batch(entity, name, text_table(rows, COLUMNS[entity]), records_fetched=records)
+        if not ratings:
+            return
+        yield Batch("survey_responses", name, text_table(responses, COLUMNS["survey_responses"]),
+                    records_fetched=len(ratings))
+        # A rating gives one or two answers (its comment): no record count stands behind them.
+        yield Batch("survey_answers", name, text_table(answers, COLUMNS["survey_answers"]))
 
 
 def _child_event_counts(con: duckdb.DuckDBPyConnection, load_id: str) -> tuple[int, int]:
