@@ -105,7 +105,8 @@ def waiting_lines(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]:
         reasons = ("; ".join(f"{reason} ({count:,})" for reason, count in rows.top_reasons[:3])
                    if len(rows.top_reasons) > 1 else rows.top_reasons[0][0])
         knock_on = f"; {rows.parent_quarantined:,} of them for a quarantined parent" if rows.parent_quarantined else ""
-        lines.append(f"  {rows.entity:<22} {rows.rows:>7,} rows, oldest {rows.hours_waited(now):.1f} h: {reasons}{knock_on}")
+        noun = "row " if rows.rows == 1 else "rows"
+        lines.append(f"  {rows.entity:<22} {rows.rows:>7,} {noun}, oldest {rows.hours_waited(now):.1f} h: {reasons}{knock_on}")
     return lines
 
 
@@ -200,7 +201,8 @@ def quarantine_lines(con: duckdb.DuckDBPyConnection, loaded_since: datetime | No
 def render(con: duckdb.DuckDBPyConnection, loaded_since: datetime | None = None) -> str:
     lines = ["Raw files loaded (rows read = loaded + waiting + quarantined + excluded):"]
     for entity, files, read, loaded, waiting, quarantined, excluded in load_counts(con):
-        lines.append(f"  {entity:<22} {files:>3} files {read:>9,} read {loaded:>9,} loaded {waiting:>6,} waiting "
+        noun = "file " if files == 1 else "files"
+        lines.append(f"  {entity:<22} {files:>3} {noun} {read:>9,} read {loaded:>9,} loaded {waiting:>6,} waiting "
                      f"{quarantined:>6,} quarantined" + (f" {excluded:>6,} excluded" if excluded else ""))
     lines += quarantine_lines(con, loaded_since)
     lines += waiting_lines(con, datetime.now(UTC))
