@@ -28,14 +28,14 @@ with
 tickets as (
     select
         id as ticket_id,
-        {{ 'coalesce(cast(external_id as varchar), cast(id as varchar))' if 'external_id' in ticket_columns
-           else 'cast(id as varchar)' }} as contact_id,
+        {{ 'coalesce(cast(external_id as ' ~ dbt.type_string() ~ '), cast(id as ' ~ dbt.type_string() ~ '))'
+           if 'external_id' in ticket_columns else 'cast(id as ' ~ dbt.type_string() ~ ')' }} as contact_id,
         status = 'deleted' as is_deleted
     from {{ tickets }}
 ),
 {%- else -%}
 tickets as (
-    select cast(null as bigint) as ticket_id, cast(null as varchar) as contact_id, cast(null as boolean) as is_deleted
+    select cast(null as bigint) as ticket_id, cast(null as {{ dbt.type_string() }}) as contact_id, cast(null as boolean) as is_deleted
     where false
 ),
 {%- endif %}
