@@ -23,13 +23,11 @@ from dagster_cx.contract import (
 from dagster_cx.ingest.loader import FileLoadError, load_entity, load_file
 from dagster_cx.ingest.raw_tables import ensure_raw_schema
 from dagster_cx.warehouse import connect
+from tests.raw_files import CONTACT_COLUMNS, CONTACT_HEADER
+from tests.raw_files import write_raw_file as _write
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# The columns of a contacts file written before direction and transfer_count joined the contract
-# (both may be absent): the rows below have these 19 fields.
-CONTACT_COLUMNS = CONTACTS.column_names[:CONTACTS.column_names.index("priority") + 1]
-CONTACT_HEADER = ",".join(CONTACT_COLUMNS)
 GOOD_CONTACT = "c1,u1,phone,pl,a1,billing,2026-03-29T01:59:00+01:00,,,,,,100,10,20,false,closed,0,normal"
 
 
@@ -38,14 +36,6 @@ def con(tmp_path: Path):
     with connect(tmp_path / "cx.duckdb") as connection:
         ensure_raw_schema(connection, ENTITIES)
         yield connection
-
-
-def _write(data_dir: Path, entity: str, name: str, text: str) -> Path:
-    folder = data_dir / entity
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def _quarantine(con) -> list[tuple[str, str]]:

@@ -24,14 +24,12 @@ from dagster_cx.ingest.reconcile import mismatches
 from dagster_cx.ingest.waiting import SUPERSEDED, waiting_rows
 from dagster_cx.warehouse import connect
 from tests.pipeline import failed_checks, run_pipeline
+from tests.raw_files import CONTACT_HEADER
+from tests.raw_files import write_raw_file as _write
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade"
 STATUS_CHANGES = ENTITIES_BY_NAME["contact_status_changes"]
 MESSAGES = ENTITIES_BY_NAME["contact_messages"]
-# The columns of a contacts file written before direction and transfer_count joined the contract
-# (both may be absent): the rows below have these 19 fields.
-CONTACT_COLUMNS = CONTACTS.column_names[:CONTACTS.column_names.index("priority") + 1]
-CONTACT_HEADER = ",".join(CONTACT_COLUMNS)
 CONTACT = "{id},u1,chat,pl,a1,billing,{created},,,,,,100,10,20,false,open,0,normal"
 CHANGE_HEADER = "status_change_id,contact_id,status,changed_at,agent_id"
 MESSAGE_HEADER = "message_id,contact_id,author_role,author_id,is_public,sent_at"
@@ -42,12 +40,6 @@ def con(tmp_path: Path):
     with connect(tmp_path / "cx.duckdb") as connection:
         ensure_raw_schema(connection, ENTITIES)
         yield connection
-
-
-def _write(data_dir: Path, entity: str, name: str, text: str) -> None:
-    folder = data_dir / entity
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_text(text, encoding="utf-8")
 
 
 def _contacts(*rows: tuple[str, str]) -> str:
