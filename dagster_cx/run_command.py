@@ -169,16 +169,18 @@ def not_configured_note() -> str | None:
     from dagster_cx import warehouse
     from dagster_cx.contract import ENTITIES
     from dagster_cx.ingest.freshness import unconfigured_entities
+    from dagster_cx.sources.registry import sources_feeding
 
     if not settings.warehouse_path().exists():
         return None
     with warehouse.connect(settings.warehouse_path(), read_only=True) as con:
-        names = unconfigured_entities(con, settings.data_dir(), [entity.name for entity in ENTITIES])
+        names = unconfigured_entities(con, settings.data_dir(),
+                                      [entity.name for entity in ENTITIES if not sources_feeding(entity.name)])
     if not names:
         return None
-    return (f"Not configured (no folder in {settings.data_dir()} and no file ever loaded): {', '.join(names)}. "
-            "Not checked for freshness; the marts built from them are empty. To feed one, put its export in "
-            "its folder and re-run.")
+    return (f"Not configured (no folder in {settings.data_dir()}, no source system and no file ever loaded): "
+            f"{', '.join(names)}. Not checked for freshness; the marts built from them are empty. To feed one, put "
+            "its export in its folder or connect a source system (README), and re-run.")
 
 
 # What a failure caused by another process holding the warehouse says (dagster_cx.writer_lock, DuckDB).

@@ -34,7 +34,11 @@ def stage_of(step_key: str) -> str:
     if step_key.endswith("_landing"):
         return "sources"
     if "_gx_" in step_key:
-        return "quality gate (staging)" if step_key.startswith("staging__") else "quality gate (marts)"
+        # A suite is named for the stage that built its table, so a mart built after the dbt marts
+        # (the driver analysis) gets its own line instead of a second "quality gate (marts)".
+        owner = step_key.split("_gx_", 1)[0]
+        owner_stage = "staging" if owner.startswith("staging__") else stage_of(owner)
+        return f"quality gate ({'marts' if owner_stage == owner else owner_stage})"
     named = {"dbt_staging": "dbt staging", "dbt_marts": "dbt marts", "marts__mart_driver_importance": "driver analysis",
              "published__bi_snapshot": "publish", "published__cx_report": "report"}
     if step_key in named:

@@ -24,7 +24,7 @@ from tests.conftest import SAMPLE, cli as run_cli
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 STAGES = ("ingest", "dbt staging", "quality gate (staging)", "dbt marts", "quality gate (marts)", "driver analysis",
-          "publish", "report", "closed loop")
+          "quality gate (driver analysis)", "publish", "report", "closed loop")
 
 
 def _log_file(stdout: str) -> Path:
@@ -35,6 +35,8 @@ def test_the_sample_run_prints_a_line_per_stage_and_keeps_the_rest_in_its_log(sa
     out = sample_run.stdout
     for stage in STAGES:
         assert re.search(rf"^  {re.escape(stage)} +.+\(\d+\.\d s\)$", out, re.MULTILINE), (stage, out)
+    stage_lines = re.findall(r"^  \S.+\(\d+\.\d s\)$", out, re.MULTILINE)
+    assert len(stage_lines) == len(STAGES), stage_lines  # each stage once, a second gate line was a defect
     assert len(out.splitlines()) < 90, out  # 817 lines before: dbt's START/PASS lines, Dagster's warnings
     assert not ANSI.search(out) and " START " not in out and "AssetObservation" not in out, out
     assert re.search(r"^  dbt marts +full_refresh: \d+ models and seeds built, \d+ tests passed", out, re.MULTILINE), out

@@ -11,6 +11,7 @@ import pytest
 from dagster_cx.contract import CONTACTS, ENTITIES, QUESTIONS
 from dagster_cx.ingest.freshness import freshness, unconfigured_entities
 from dagster_cx.ingest.raw_tables import FILE_LOADS_TABLE, ensure_raw_schema
+from dagster_cx.sources.registry import sources_feeding
 from tests.pipeline import failed_checks
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -63,7 +64,7 @@ def test_an_entity_never_configured_is_not_stale_and_says_so(tmp_path):
     for con in (_warehouse_with_loads(("survey_responses", 5, timedelta(hours=1))), duckdb.connect()):
         state = freshness(con, CONTACTS, NOW, tmp_path)
         assert not state.is_configured and not state.is_stale and not state.is_fresh
-        assert state.describe().startswith("contacts: not configured (no folder CX_DATA_DIR/contacts/ and no file")
+        assert state.describe().startswith("contacts: not configured (no folder CX_DATA_DIR/contacts/, no source system")
 
 
 @pytest.mark.parametrize("rows", [0, 10])
@@ -73,6 +74,24 @@ def test_a_feed_that_ever_loaded_a_file_stays_configured_when_its_folder_goes(ro
     state = freshness(con, CONTACTS, NOW, NO_FOLDERS)
     assert state.is_configured and state.is_stale
     assert unconfigured_entities(con, NO_FOLDERS, ["contacts", "survey_responses"]) == ["survey_responses"]
+
+
+def test_an_entity_a_configured_source_feeds_is_configured_before_its_first_data():
+    """A Zendesk account set up, nothing landed yet: contacts are late, not 'not configured'."""
+    state = freshness(duckdb.connect(), CONTACTS, NOW, NO_FOLDERS, sources=("zendesk",))
+    assert state.is_configured and state.is_stale
+    assert state.describe() == ("contacts: no file with rows has ever been loaded; expected one every 24 h. "
+                                "Check the export feeding CX_DATA_DIR/contacts/ and the zendesk source.")
+
+
+def test_the_configured_file_drops_say_which_entities_they_feed(tmp_path, monkeypatch):
+    for variable in ("CX_ZENDESK_SUBDOMAIN", "CX_ZENDESK_BASE_URL", "QUALTRICS_BASE_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("CX_AMAZON_CONNECT_CTR_DIR", str(tmp_path / "ctrs"))
+    monkeypatch.setenv("CX_SURVEY_EXPORTS_DIR", str(tmp_path / "exports"))
+    assert sources_feeding("contacts") == ("amazon_connect",)
+    assert sources_feeding("contact_messages") == ()
+    assert sources_feeding("survey_answers") == ("survey_exports",)
 
 
 def test_reference_data_has_no_expectation():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -86,3 +87,24 @@ def test_the_deploy_instance_runs_one_build_at_a_time(tmp_path):
         assert config.pool_config.default_pool_limit == 1
     finally:
         instance.dispose()
+
+
+def test_files_in_a_configured_drop_folder_start_a_build_too(inbox, tmp_path, monkeypatch):
+    """Amazon Connect CTRs as Firehose delivers them (nested hour folders, no suffix) and a survey export."""
+    ctrs, exports = tmp_path / "ctrs", tmp_path / "exports"
+    delivery = ctrs / "2026" / "03" / "01" / "09" / "cx-ctr-1-2026-03-01-09-00-00-abc"
+    export = exports / "onboarding" / "export_2026-03.csv"
+    hidden = ctrs / "2026" / ".upload.tmp"
+    for path in (delivery, export, hidden):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}", encoding="utf-8")
+        settled = time.time() - SETTLE_SECONDS - 60
+        os.utime(path, (settled, settled))
+    monkeypatch.setenv("CX_AMAZON_CONNECT_CTR_DIR", str(ctrs))
+    monkeypatch.setenv("CX_SURVEY_EXPORTS_DIR", str(exports))
+    first = _tick(inbox, None)
+    assert first.run_requests[0].tags["cx/new_files"] == "11"  # the 9 inbox files and the 2 deliveries
+    cursor = json.loads(first.cursor)
+    assert {"amazon_connect:2026/03/01/09/cx-ctr-1-2026-03-01-09-00-00-abc",
+            "survey_exports:onboarding/export_2026-03.csv"} <= set(cursor)
+    assert not _tick(inbox, first.cursor).run_requests

@@ -103,4 +103,5 @@ def test_a_stale_feed_is_a_warning_the_cli_prints_not_a_failure(tmp_path):
                                       "Check the export feeding CX_DATA_DIR/contacts/.")
     with pipeline_environment(data, tmp_path / "cx.duckdb"):
         assert not_configured_note().startswith(
-            f"Not configured (no folder in {data} and no file ever loaded): contact_status_changes, contact_messages.")
+            f"Not configured (no folder in {data}, no source system and no file ever loaded): contact_status_changes, "
+            "contact_messages.")

@@ -30,7 +30,7 @@ from dagster_cx.ingest.raw_tables import (
 from dagster_cx.ingest.reconcile import mismatches
 from dagster_cx.ingest.waiting import can_wait, waiting_rows
 from dagster_cx.sources.batches import load_batches
-from dagster_cx.sources.registry import configured_sources
+from dagster_cx.sources.registry import configured_sources, sources_feeding
 
 GROUP = "ingest"
 WRITER_POOL = "duckdb_writer"
@@ -199,11 +199,12 @@ def _build_freshness_check(entity: Entity) -> dg.AssetChecksDefinition:
         blocking=False,
         description=f"Warns when no file with rows has arrived for {entity.name} in the last "
         f"{entity.expected_every_hours} h (the contract's expectation); the build goes on. Passes, saying so, "
-        f"when {entity.name} is not configured (no folder in CX_DATA_DIR and no file of it ever loaded).",
+        f"when {entity.name} is not configured (no folder in CX_DATA_DIR, no source system feeding it and no file of "
+        "it ever loaded).",
     )
     def _check(warehouse: WarehouseResource, raw_files: RawFilesResource) -> dg.AssetCheckResult:
         with warehouse.connect(read_only=True) as con:
-            state = freshness(con, entity, datetime.now(UTC), raw_files.path)
+            state = freshness(con, entity, datetime.now(UTC), raw_files.path, sources_feeding(entity.name))
         return dg.AssetCheckResult(
             passed=not state.is_stale,
             severity=dg.AssetCheckSeverity.WARN,

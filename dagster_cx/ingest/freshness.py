@@ -1,8 +1,9 @@
 """Source freshness: has each entity received new data as often as it should?
 
 An entity the deployment never set up (a team with contact-center data and no surveys, or
-the reverse) is not stale: it has no folder in the data directory and no file of it was
-ever loaded. Freshness says so instead of warning every run, and its marts stay empty.
+the reverse) is not stale: it has no folder in the data directory, no configured source
+system feeds it and no file of it was ever loaded. Freshness says so instead of warning
+every run, and its marts stay empty.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ class Freshness:
     expected_every_hours: int
     last_new_data_at: datetime | None  # the latest load of a file holding rows
     hours_since: float | None
-    is_configured: bool = True  # False: no folder CX_DATA_DIR/<entity>/ and no file of it ever loaded
+    is_configured: bool = True  # False: no folder CX_DATA_DIR/<entity>/, no source feeding it, nothing ever loaded
+    sources: tuple[str, ...] = ()  # the configured source systems that feed it (zendesk, survey_exports, ...)
 
     @property
     def is_fresh(self) -> bool:
@@ -36,20 +38,24 @@ class Freshness:
 
     def describe(self) -> str:
         if not self.is_configured:
-            return (f"{self.entity}: not configured (no folder CX_DATA_DIR/{self.entity}/ and no file of it ever "
-                    "loaded), so not checked; its marts stay empty. To feed it, put its export in that folder.")
+            return (f"{self.entity}: not configured (no folder CX_DATA_DIR/{self.entity}/, no source system feeding "
+                    "it and no file of it ever loaded), so not checked; its marts stay empty. To feed it, put its "
+                    "export in that folder or configure a source system (README, \"Connect ...\").")
+        feeds = f"CX_DATA_DIR/{self.entity}/" + "".join(f" and the {name} source" for name in self.sources)
         if self.last_new_data_at is None:
             return (f"{self.entity}: no file with rows has ever been loaded; expected one every "
-                    f"{self.expected_every_hours} h. Check the export feeding CX_DATA_DIR/{self.entity}/.")
+                    f"{self.expected_every_hours} h. Check the export feeding {feeds}.")
         verdict = "fresh" if self.is_fresh else "STALE"
-        advice = "" if self.is_fresh else f" Check the export feeding CX_DATA_DIR/{self.entity}/."
+        advice = "" if self.is_fresh else f" Check what feeds {feeds}."
         return (f"{self.entity}: {verdict}, last new data {self.hours_since:.1f} h ago "
                 f"({self.last_new_data_at.isoformat(timespec='seconds')}); expected every "
                 f"{self.expected_every_hours} h.{advice}")
 
 
-def freshness(con: duckdb.DuckDBPyConnection, entity: Entity, now: datetime, data_dir: Path) -> Freshness:
-    """When the entity last received a file with rows (re-sent or empty files don't count)."""
+def freshness(con: duckdb.DuckDBPyConnection, entity: Entity, now: datetime, data_dir: Path,
+              sources: tuple[str, ...] = ()) -> Freshness:
+    """When the entity last received a file with rows (re-sent or empty files don't count); `sources`:
+    the configured source systems that feed it."""
     if entity.expected_every_hours is None:
         raise ValueError(f"{entity.name} has no freshness expectation in the contract")
     last = None
@@ -58,8 +64,8 @@ def freshness(con: duckdb.DuckDBPyConnection, entity: Entity, now: datetime, dat
             f"select max(loaded_at) from {FILE_LOADS_TABLE} where entity = ? and rows_read > 0", [entity.name]
         ).fetchall()[0][0]
     hours = None if last is None else (now - last).total_seconds() / 3600
-    configured = entity.name not in unconfigured_entities(con, data_dir, [entity.name])
-    return Freshness(entity.name, entity.expected_every_hours, last, hours, configured)
+    configured = bool(sources) or entity.name not in unconfigured_entities(con, data_dir, [entity.name])
+    return Freshness(entity.name, entity.expected_every_hours, last, hours, configured, sources)
 
 
 def unconfigured_entities(con: duckdb.DuckDBPyConnection, data_dir: Path, names: list[str]) -> list[str]:

@@ -59,6 +59,7 @@ class VendorSource(Protocol):
     """A configured source system: its name (the folder under dagster_cx/sources) and its new batches."""
 
     name: str
+    feeds: tuple[str, ...]  # the raw entities its batches can hold: configured, they are fed, even before data comes
 
     def batches(self, con: duckdb.DuckDBPyConnection) -> Iterator[Batch | Unreadable]:
         """Batches of vendor data not loaded yet, any entity, in the order they should load."""

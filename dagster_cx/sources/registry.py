@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dagster_cx.sources.amazon_connect.source import AmazonConnectSource
 from dagster_cx.sources.batches import VendorSource
 from dagster_cx.sources.qualtrics.client import configured_settings as qualtrics_settings
@@ -22,3 +24,14 @@ def configured_sources() -> list[VendorSource]:
         if configured is not None:
             sources.append(configured)
     return sources
+
+
+def drop_folders() -> dict[str, Path]:
+    """The configured file sources' folders (survey exports, Amazon Connect CTRs), by source name."""
+    return {source.name: source.folder for source in configured_sources()
+            if isinstance(source, SurveyExports | AmazonConnectSource)}
+
+
+def sources_feeding(entity: str) -> tuple[str, ...]:
+    """The configured source systems whose batches can hold the entity's rows."""
+    return tuple(source.name for source in configured_sources() if entity in source.feeds)

@@ -37,6 +37,7 @@ class AmazonConnectSource:
     folder: Path
     settings: CtrSettings = field(default_factory=CtrSettings)
     name: str = NAME
+    feeds: tuple[str, ...] = ("contacts",)
 
     @classmethod
     def from_environment(cls) -> AmazonConnectSource | None:

@@ -27,6 +27,7 @@ class QualtricsResponses:
     """The Qualtrics API source's batches: its mappings' questions, then each unmapped load's responses."""
 
     name = SOURCE
+    feeds = ("questions", "survey_responses", "survey_answers")
 
     def __init__(self, mappings_dir: Path) -> None:
         self.mappings_dir = mappings_dir

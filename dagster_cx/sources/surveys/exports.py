@@ -43,6 +43,7 @@ class SurveyExports:
     """Every survey folder's mapping (as catalog questions) and exports (as responses and answers)."""
 
     name = SOURCE
+    feeds = ("questions", "survey_responses", "survey_answers")
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder

@@ -45,6 +45,7 @@ class ZendeskSource:
     settings: ZendeskSettings = field(default_factory=ZendeskSettings)
     start_date: date = date(2000, 1, 1)
     name: str = NAME
+    feeds: tuple[str, ...] = tuple(COLUMNS)
 
     @classmethod
     def from_environment(cls) -> ZendeskSource | None:
