@@ -9,6 +9,8 @@ belongs to, so a run killed half-way resumes from the last committed page):
   resuming at the last page's `end_time` (pages may repeat an event at the edge: merged by id).
 - `users`: the cursor-based incremental user export (roles, for message authors; end-users become customers).
 - `groups`: every group (queue names), replaced on each run.
+- `organizations`: the time-based incremental organization export (the only kind Zendesk offers
+  for them), resuming at the last page's `end_time`; an end-user's segment may come from its organization.
 - `satisfaction_ratings`: the ratings list (cursor pagination) from `start_time`, resuming at the
   newest `updated_at` it saw, so a rating changed later (bad -> good) comes again (merged by id).
 """
@@ -30,7 +32,8 @@ PAGE_SIZE = 1000  # the exports' maximum
 
 @dlt.source(name="zendesk", max_table_nesting=0)
 def zendesk_support(account: ZendeskAccount, start_time: int = 0, page_size: int = PAGE_SIZE) -> Any:
-    """Zendesk Support's tickets, metric sets, ticket events, users and groups changed since `start_time` (Unix s)."""
+    """Zendesk Support's tickets, metric sets, ticket events, users, groups, ratings and organizations changed since
+    `start_time` (Unix s)."""
     client = RESTClient(base_url=account.base_url, auth=account)
 
     @dlt.resource(name="tickets", primary_key="id", write_disposition="merge")
@@ -42,13 +45,8 @@ def zendesk_support(account: ZendeskAccount, start_time: int = 0, page_size: int
 
     @dlt.resource(name="ticket_events", primary_key="id", write_disposition="merge")
     def ticket_events() -> Iterator[Any]:
-        state = dlt.current.resource_state()
-        paginator = ExportTimePaginator()
-        params = {"start_time": state.get("start_time", start_time), "include": "comment_events", "per_page": page_size}
-        for page in client.paginate("/api/v2/incremental/ticket_events.json", params=params, paginator=paginator,
-                                    data_selector="ticket_events"):
-            yield page
-            state["start_time"] = paginator.end_time
+        yield from _time_export(client, "/api/v2/incremental/ticket_events.json", "ticket_events", start_time,
+                                {"include": "comment_events", "per_page": page_size})
 
     @dlt.resource(name="users", primary_key="id", write_disposition="merge")
     def users() -> Iterator[Any]:
@@ -71,7 +69,12 @@ def zendesk_support(account: ZendeskAccount, start_time: int = 0, page_size: int
             newest = max((_epoch(r["updated_at"]) for r in page), default=None)
             state["start_time"] = max(newest or 0, state.get("start_time", start_time))
 
-    return tickets, ticket_events, users, groups, satisfaction_ratings
+    @dlt.resource(name="organizations", primary_key="id", write_disposition="merge")
+    def organizations() -> Iterator[Any]:
+        yield from _time_export(client, "/api/v2/incremental/organizations.json", "organizations", start_time,
+                                {"per_page": page_size})
+
+    return tickets, ticket_events, users, groups, satisfaction_ratings, organizations
 
 
 def _epoch(timestamp: str) -> int:
@@ -86,3 +89,13 @@ def _cursor_export(client: RESTClient, path: str, selector: str, start_time: int
     for page in client.paginate(path, params={**params, **first}, paginator=paginator, data_selector=selector):
         yield page
         state["cursor"] = paginator.after_cursor
+
+
+def _time_export(client: RESTClient, path: str, selector: str, start_time: int, params: dict) -> Iterator[Any]:
+    """A time-based export from the resource's saved `start_time` (the last page's `end_time`); saves each page's."""
+    state = dlt.current.resource_state()
+    paginator = ExportTimePaginator()
+    params = {**params, "start_time": state.get("start_time", start_time)}
+    for page in client.paginate(path, params=params, paginator=paginator, data_selector=selector):
+        yield page
+        state["start_time"] = paginator.end_time

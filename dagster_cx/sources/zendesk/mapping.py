@@ -17,6 +17,10 @@ or mapped (the gate then loads or quarantines it).
 - Zendesk's `external_id` (of a user or a ticket) links it to your own records: where set,
   it is the contract's key (customer_id, agent_id, contact_id), else Zendesk's id. An end-user
   with an external_id is your CRM's customer, so its customer export carries it: left out here.
+- A customer's segment and region: the user's own user_fields (configured keys) first; where
+  empty, its organization's organization_fields (configured keys); the segment else the first
+  organization tag among the configured segment values; else `unknown`. A user in no
+  organization keeps its own fields or `unknown`.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ class Directory:
     group_names: Mapping[int, str] = field(default_factory=dict)
     ticket_keys: Mapping[int, str] = field(default_factory=dict)  # ticket id -> contact_id
     deleted_tickets: frozenset[int] = frozenset()
+    organizations: Mapping[int, Mapping] = field(default_factory=dict)  # id -> organization (fields, tags)
 
     def person(self, user_id: int | None) -> str | None:
         """A user's key in the contract: its external_id, else its Zendesk id."""
@@ -92,6 +97,10 @@ class ZendeskSettings:
     unassigned_queue: str = "unassigned"  # tickets in no group
     segment_user_field: str = "segment"  # user_fields keys of end-users
     region_user_field: str = "region"
+    # Where the user's own field is empty: its organization's organization_fields keys, then its tags.
+    segment_organization_field: str = "segment"
+    region_organization_field: str = "region"
+    segment_tags: tuple[str, ...] = ()  # organization tags that name a segment (the first one wins)
 
 
 def contact_row(ticket: Mapping, directory: Directory, settings: ZendeskSettings) -> dict:
@@ -152,7 +161,7 @@ def event_rows(event: Mapping, directory: Directory) -> tuple[list[dict], list[d
     return status_rows, message_rows
 
 
-def customer_row(user: Mapping, settings: ZendeskSettings) -> dict:
+def customer_row(user: Mapping, settings: ZendeskSettings, directory: Directory = Directory()) -> dict:
     """An end-user as a customer (name and e-mail stay in the raw layer); agents are left out."""
     row = {"_source_record": _json(user)}
     if user.get("role") != "end-user":
@@ -160,15 +169,15 @@ def customer_row(user: Mapping, settings: ZendeskSettings) -> dict:
     if user.get("external_id"):
         return {**row, "_exclude_reason": f"known to your CRM as {user['external_id']} (the user's external_id): "
                                           "its customer export carries the customer"}
-    fields = _parsed(user.get("user_fields")) or {}
+    segment, region = _segment_and_region(user, settings, directory)
     locale = user.get("locale") or ""
     return {
         **row,
         "customer_id": _text(user.get("id")),
         "full_name": user.get("name"),
         "email": user.get("email"),
-        "segment": fields.get(settings.segment_user_field) or "unknown",
-        "region": fields.get(settings.region_user_field) or "unknown",
+        "segment": segment,
+        "region": region,
         "language": locale.split("-")[0].lower() or None,
         "signup_date": (_text(user.get("created_at")) or "")[:10] or None,
         "status": "active",
@@ -214,6 +223,27 @@ def rating_rows(rating: Mapping, directory: Directory) -> tuple[dict, list[dict]
         answers.append({**record, "response_id": response_id, "question_id": COMMENT_QUESTION,
                         "answer_text": rating["comment"]})
     return response, answers
+
+
+def takes_from_organization(user: Mapping, settings: ZendeskSettings) -> bool:
+    """Whether a customer's segment or region would come from its organization (its own fields lack one)."""
+    if user.get("role") != "end-user" or user.get("external_id") or user.get("organization_id") is None:
+        return False
+    fields = _parsed(user.get("user_fields")) or {}
+    return not (fields.get(settings.segment_user_field) and fields.get(settings.region_user_field))
+
+
+def _segment_and_region(user: Mapping, settings: ZendeskSettings, directory: Directory) -> tuple[str, str]:
+    """The user's own user_fields first; else its organization's organization_fields; the segment
+    else the first organization tag among the configured segments; else unknown."""
+    own = _parsed(user.get("user_fields")) or {}
+    organization = directory.organizations.get(user.get("organization_id")) or {}
+    org_fields = _parsed(organization.get("organization_fields")) or {}
+    org_tags = _parsed(organization.get("tags")) or []
+    segment = (own.get(settings.segment_user_field) or org_fields.get(settings.segment_organization_field)
+               or next((tag for tag in org_tags if tag in settings.segment_tags), None))
+    region = own.get(settings.region_user_field) or org_fields.get(settings.region_organization_field)
+    return segment or "unknown", region or "unknown"
 
 
 def _author_role(author_id: int | None, via: str | None, directory: Directory) -> str | None:

@@ -5,7 +5,9 @@ ingestion step) are separate: a load is mapped once, named `zendesk/<dlt load id
 load log. A ticket updated later lands again (merge on its id) in a later load and becomes
 a newer version of its contact. Configured by CX_ZENDESK_SUBDOMAIN (or CX_ZENDESK_BASE_URL),
 CX_ZENDESK_EMAIL and CX_ZENDESK_API_TOKEN; the reason by CX_ZENDESK_REASON_FIELD_ID or
-CX_ZENDESK_REASON_TAGS; the first run's start by CX_ZENDESK_START_DATE.
+CX_ZENDESK_REASON_TAGS; a customer's segment and region from its organization by
+CX_ZENDESK_ORGANIZATION_SEGMENT_FIELD, CX_ZENDESK_ORGANIZATION_REGION_FIELD and
+CX_ZENDESK_SEGMENT_TAGS; the first run's start by CX_ZENDESK_START_DATE.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from dagster_cx.sources.zendesk.mapping import (
     event_rows,
     rating_question_rows,
     rating_rows,
+    takes_from_organization,
 )
 
 NAME = "zendesk"
@@ -53,10 +56,13 @@ class ZendeskSource:
         if account is None:
             return None
         field_id = os.environ.get("CX_ZENDESK_REASON_FIELD_ID")
-        tags = tuple(t.strip() for t in os.environ.get("CX_ZENDESK_REASON_TAGS", "").split(",") if t.strip())
         start = os.environ.get("CX_ZENDESK_START_DATE")
-        return cls(account, ZendeskSettings(reason_field_id=int(field_id) if field_id else None, reason_tags=tags),
-                   date.fromisoformat(start) if start else date(2000, 1, 1))
+        settings = ZendeskSettings(
+            reason_field_id=int(field_id) if field_id else None, reason_tags=_listed("CX_ZENDESK_REASON_TAGS"),
+            segment_organization_field=os.environ.get("CX_ZENDESK_ORGANIZATION_SEGMENT_FIELD", "segment"),
+            region_organization_field=os.environ.get("CX_ZENDESK_ORGANIZATION_REGION_FIELD", "region"),
+            segment_tags=_listed("CX_ZENDESK_SEGMENT_TAGS"))
+        return cls(account, settings, date.fromisoformat(start) if start else date(2000, 1, 1))
 
     def dlt_source(self) -> dlt.sources.DltSource:
         """The dlt source of this account (it holds the account's address, never its secrets)."""
@@ -88,6 +94,7 @@ class ZendeskSource:
             group_names={row["id"]: row["name"] for row in _rows(con, "groups")},
             ticket_keys={row["id"]: row["external_id"] for row in every_ticket if row.get("external_id")},
             deleted_tickets=frozenset(row["id"] for row in every_ticket if row.get("status") == "deleted"),
+            organizations={row["id"]: row for row in _rows(con, "organizations")},
         )
         ratings = _rows(con, "satisfaction_ratings", load_id)
         responses, answers = [], []
@@ -101,17 +108,31 @@ class ZendeskSource:
             statuses += event_statuses
             messages += event_messages
         status_records, comment_records = _child_event_counts(con, load_id)
-        for entity, rows, records in (("customers", [customer_row(u, self.settings) for u in users], len(users)),
+        for entity, rows, records in (("customers", [customer_row(u, self.settings, directory) for u in users],
+                                       len(users)),
                                       ("contacts", [contact_row(t, directory, self.settings) for t in tickets], len(tickets)),
                                       ("contact_status_changes", statuses, status_records),
                                       ("contact_messages", messages, comment_records)):
             yield Batch(entity, name, text_table(rows, COLUMNS[entity]), records_fetched=records)
+        yield from self._organization_members(con, load_id, directory, {user["id"] for user in users})
         if not ratings:
             return
         yield Batch("survey_responses", name, text_table(responses, COLUMNS["survey_responses"]),
                     records_fetched=len(ratings))
         # A rating gives one or two answers (its comment): no record count stands behind them.
         yield Batch("survey_answers", name, text_table(answers, COLUMNS["survey_answers"]))
+
+
+    def _organization_members(self, con: duckdb.DuckDBPyConnection, load_id: str, directory: Directory,
+                              mapped: set[int]) -> Iterator[Batch]:
+        """Customers whose segment or region comes from an organization this load changed: a newer
+        version of each, beside the load's own users (their user records did not change, so no count)."""
+        changed = {row["id"] for row in _rows(con, "organizations", load_id)}
+        members = [user for user in _rows(con, "users") if user["id"] not in mapped
+                   and user.get("organization_id") in changed and takes_from_organization(user, self.settings)]
+        if members:
+            yield Batch("customers", f"{NAME}/{load_id}/organizations",
+                        text_table([customer_row(u, self.settings, directory) for u in members], COLUMNS["customers"]))
 
 
 def _child_event_counts(con: duckdb.DuckDBPyConnection, load_id: str) -> tuple[int, int]:
@@ -124,6 +145,11 @@ def _child_event_counts(con: duckdb.DuckDBPyConnection, load_id: str) -> tuple[i
         from (select unnest(cast(child_events as json[])) as child from {NAME}.ticket_events where _dlt_load_id = ?)
         """, [load_id]).fetchall()
     return statuses, comments
+
+
+def _listed(variable: str) -> tuple[str, ...]:
+    """A comma-separated environment variable's values."""
+    return tuple(value.strip() for value in os.environ.get(variable, "").split(",") if value.strip())
 
 
 def _rows_exist(con: duckdb.DuckDBPyConnection, table: str) -> bool:
