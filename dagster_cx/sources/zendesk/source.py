@@ -25,6 +25,7 @@ from dagster_cx.sources.batches import Batch, text_table
 from dagster_cx.sources.landing import landing_pipeline, unmapped_load_ids
 from dagster_cx.sources.zendesk.api import zendesk_support
 from dagster_cx.sources.zendesk.credentials import ZendeskAccount
+from dagster_cx.sources.zendesk.late_tickets import rekeyed_batches
 from dagster_cx.sources.zendesk.mapping import (
     COLUMNS,
     Directory,
@@ -115,6 +116,7 @@ class ZendeskSource:
                                       ("contact_messages", messages, comment_records)):
             yield Batch(entity, name, text_table(rows, COLUMNS[entity]), records_fetched=records)
         yield from self._organization_members(con, load_id, directory, {user["id"] for user in users})
+        yield from rekeyed_batches(con, name, tickets)
         if not ratings:
             return
         yield Batch("survey_responses", name, text_table(responses, COLUMNS["survey_responses"]),
