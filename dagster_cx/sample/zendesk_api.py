@@ -11,6 +11,9 @@ writes) on 127.0.0.1 the way the real endpoints page them, so the Zendesk source
   `end_time`, `count`, `end_of_stream`;
 - `/api/v2/groups.json` and `/api/v2/satisfaction_ratings.json`: cursor pagination (`page[size]`,
   `meta.has_more`, `links.next`); ratings changed since `start_time` (Unix s), oldest change first;
+- `/api/v2/guide/survey_responses` (the CSAT survey responses of Zendesk's updated CSAT): created
+  since `filter[created_at_start]` (Unix ms), Help Center cursor pages (`page[size]`, `page[after]`,
+  `meta.has_more`, `meta.after_cursor`, which the last page carries too);
 - API-token basic auth (401 otherwise) and rate limiting: a 429 with `Retry-After` when told to.
 Deleted tickets stay in the export with status `deleted`, as the reference documents.
 """
@@ -32,6 +35,8 @@ CURSOR_EXPORTS = {"/api/v2/incremental/tickets/cursor.json": "tickets", "/api/v2
 EVENTS_EXPORT = "/api/v2/incremental/ticket_events.json"
 TIME_EXPORTS = {EVENTS_EXPORT: "ticket_events", "/api/v2/incremental/organizations.json": "organizations"}
 LISTS = {"/api/v2/groups.json": "groups", "/api/v2/satisfaction_ratings.json": "satisfaction_ratings"}
+SURVEY_RESPONSES = "/api/v2/guide/survey_responses"
+OFFERED_AT = "_offered_at"  # a fake record's creation moment: the filter reads it, the API's shape carries none
 MAX_PAGE = 1000
 
 
@@ -87,6 +92,8 @@ class FakeZendesk:
                 return 200, {}, self._time_page(TIME_EXPORTS[path], path, query, size, base_url)
             if path in LISTS:
                 return 200, {}, self._list_page(LISTS[path], path, query, size, base_url)
+            if path == SURVEY_RESPONSES:
+                return 200, {}, self._survey_responses_page(query, size)
         return 404, {}, {"error": "InvalidEndpoint", "description": "Not found"}
 
     def _cursor_page(self, kind: str, path: str, query: dict, size: int, base_url: str) -> dict:
@@ -145,6 +152,19 @@ class FakeZendesk:
         following = {key: value for key, value in query.items() if key != "page[after]"} | {"page[after]": after}
         return {kind: page, "meta": {"has_more": more, "after_cursor": after if more else None},
                 "links": {"next": f"{base_url}{path}?{urlencode(following)}" if more else None}}
+
+
+    def _survey_responses_page(self, query: dict, size: int) -> dict:
+        """CSAT survey responses created since `filter[created_at_start]` (Unix ms), by id, in Help Center
+        cursor pages: `page[size]`, `page[after]`; the page says `meta.has_more` and `meta.after_cursor`."""
+        start = int(query.get("filter[created_at_start]", 0)) / 1000
+        ordered = sorted((r for r in self.records.get("survey_responses", []) if _epoch(r[OFFERED_AT]) >= start),
+                         key=lambda r: r["id"])
+        offset = int(base64.b64decode(query["page[after]"]).decode()) if "page[after]" in query else 0
+        page = [{k: v for k, v in r.items() if k != OFFERED_AT} for r in ordered[offset:offset + size]]
+        return {"survey_responses": page,
+                "meta": {"has_more": offset + size < len(ordered), "before_cursor": None,
+                         "after_cursor": base64.b64encode(str(offset + size).encode()).decode()}}
 
 
 def _handler(api: FakeZendesk) -> type[BaseHTTPRequestHandler]:

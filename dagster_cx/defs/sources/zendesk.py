@@ -17,6 +17,7 @@ FEEDS = {
     "groups": ("contacts",),
     "satisfaction_ratings": ("questions", "survey_responses", "survey_answers"),
     "organizations": ("customers",),
+    "survey_responses": ("questions", "survey_responses", "survey_answers"),
 }
 
 
