@@ -214,19 +214,10 @@ def rating_rows(rating: Mapping, directory: Directory) -> tuple[dict, list[dict]
     if score in NO_ANSWER_YET:
         return {**record, "_exclude_reason": NO_ANSWER_YET[score]}, []
     response_id = f"{RATING_SURVEY}_{rating.get('id')}"
-    locale = (directory.users.get(rating.get("requester_id")) or {}).get("locale") or ""
-    response = {
-        **record,
-        "response_id": response_id,
-        "survey_id": RATING_SURVEY,
-        "survey_kind": "transactional",
-        "customer_id": directory.person(rating.get("requester_id")),
-        "contact_id": directory.contact(rating.get("ticket_id")),
-        "channel": None,  # the contact's: the gate fills it, or the response waits for the ticket
-        "language": locale.split("-")[0].lower() or None,
-        "sent_at": rating.get("created_at"),  # Zendesk creates the rating when it offers the survey
-        "answered_at": rating.get("updated_at"),  # the newest score's moment
-    }
+    # Sent when Zendesk created the rating (it offers the survey then), answered at the newest score's moment.
+    response = {**record, **_ticket_response(response_id, RATING_SURVEY, rating.get("requester_id"),
+                                             rating.get("ticket_id"), directory),
+                "sent_at": rating.get("created_at"), "answered_at": rating.get("updated_at")}
     answers = [{**record, "response_id": response_id, "question_id": CSAT_QUESTION,
                 "answer_value": RATING_SCORES.get(score),
                 MAPPING_PROBLEM_COLUMN: None if score in RATING_SCORES else
@@ -257,20 +248,10 @@ def survey_response_rows(response: Mapping, directory: Directory, settings: Zend
         return {**record, "_exclude_reason": left_out}, [
             {"_source_record": _json(answer), "_exclude_reason": f"an answer of {left_out}"} for answer in answers]
     response_id = f"{SURVEY_RESPONSE_PREFIX}_{response.get('id')}"
-    locale = (directory.users.get(response.get("responder_id")) or {}).get("locale") or ""
-    row = {
-        **record,
-        "response_id": response_id,
-        "survey_id": SCALED_SURVEY,
-        "survey_kind": "transactional",
-        "customer_id": directory.person(response.get("responder_id")),
-        "contact_id": directory.contact(int(ticket["id"])),
-        "channel": None,  # the contact's, as for a legacy rating
-        "language": locale.split("-")[0].lower() or None,
-        # The response carries no creation time: its first answer's creation, and its newest change.
-        "sent_at": min(a["created_at"] for a in given),
-        "answered_at": max(a["updated_at"] for a in given),
-    }
+    # The response carries no creation time: its first answer's creation, and its newest change.
+    row = {**record, **_ticket_response(response_id, SCALED_SURVEY, response.get("responder_id"), int(ticket["id"]),
+                                        directory),
+           "sent_at": min(a["created_at"] for a in given), "answered_at": max(a["updated_at"] for a in given)}
     return row, [_survey_answer_row(answer, response_id, settings) for answer in answers]
 
 
@@ -293,6 +274,21 @@ def survey_question_rows(responses: list[Mapping], settings: ZendeskSettings) ->
                     "is_reverse_coded": False,
                     "question_text": headline.get("value") or "An open-ended question of Zendesk's CSAT survey"}
     return [questions[key] for key in sorted(questions)]
+
+
+def _ticket_response(response_id: str, survey_id: str, requester_id: int | None, ticket_id: int | None,
+                     directory: Directory) -> dict:
+    """A transactional survey response of a ticket's contact by its requester (legacy rating or updated CSAT)."""
+    locale = (directory.users.get(requester_id) or {}).get("locale") or ""
+    return {
+        "response_id": response_id,
+        "survey_id": survey_id,
+        "survey_kind": "transactional",
+        "customer_id": directory.person(requester_id),
+        "contact_id": directory.contact(ticket_id),
+        "channel": None,  # the contact's: the gate fills it, or the response waits for the ticket
+        "language": locale.split("-")[0].lower() or None,
+    }
 
 
 def _survey_answer_row(answer: Mapping, response_id: str, settings: ZendeskSettings) -> dict:
