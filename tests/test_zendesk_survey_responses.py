@@ -134,3 +134,33 @@ def test_an_unknown_scale_setting_says_what_to_set(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("CX_ZENDESK_CSAT_SCALE_POINTS", "10")
     with pytest.raises(ValueError, match="set it to 2, 3 or 5"):
         ZendeskSource.from_environment()
+
+
+def test_the_samples_csat_answers_on_tickets_become_survey_responses_that_map_back_to_the_same_answers():
+    from dagster_cx.sample.zendesk_csat import csat_survey_responses
+
+    records = {"tickets": [{"id": 5000001, "external_id": "CT1", "requester_id": 1000001},
+                           {"id": 5000002, "external_id": "CT2", "requester_id": 1000002}]}
+    responses = [
+        {"response_id": "R1", "survey_kind": "transactional", "contact_id": "CT1",
+         "sent_at": "2026-01-01T01:20:22+01:00", "answered_at": "2026-01-01T03:23:06+01:00"},
+        {"response_id": "R2", "survey_kind": "transactional", "contact_id": "CT2",
+         "sent_at": "2026-01-02T10:00:00+00:00", "answered_at": "2026-01-02T11:00:00+00:00"},
+        {"response_id": "R3", "survey_kind": "relationship", "contact_id": None, "sent_at": None, "answered_at": None},
+        {"response_id": "R4", "survey_kind": "transactional", "contact_id": "CALL9",  # a call: not a ticket
+         "sent_at": "2026-01-02T10:00:00+00:00", "answered_at": "2026-01-02T11:00:00+00:00"},
+    ]
+    answers = [{"response_id": r, "question_id": q, "answer_value": v, "answer_text": t} for r, q, v, t in (
+        ("R1", "q_csat", "4.0", None), ("R1", "q_comment", None, "Fast"), ("R1", "q_nps", "9.0", None),
+        ("R2", "q_csat", "2.0", None), ("R3", "q_csat", "5.0", None), ("R4", "q_csat", "5.0", None))]
+    zendesk, carried = csat_survey_responses(responses, answers, records)
+    assert carried == {"R1|q_csat", "R1|q_comment", "R2|q_csat"}  # R1's NPS stays with the survey tool
+    directory = Directory(ticket_keys={5000001: "CT1", 5000002: "CT2"}, users={1000001: {"external_id": "C1"}})
+    mapped = [survey_response_rows(response, directory, ZendeskSettings(csat_scale_points=5)) for response in zendesk]
+    assert [(r["contact_id"], r["customer_id"], r["sent_at"], r["answered_at"],
+             [(a["question_id"], a.get("answer_value"), a.get("answer_text")) for a in answers_])
+            for r, answers_ in mapped] == [
+        ("CT1", "C1", "2026-01-01T00:20:22Z", "2026-01-01T02:23:06Z",
+         [("zendesk_csat_1_to_5", 4, None), ("zendesk_csat_question_01SAMPLECSATCOMMENT00000000", None, "Fast")]),
+        ("CT2", "1000002", "2026-01-02T10:00:00Z", "2026-01-02T11:00:00Z", [("zendesk_csat_1_to_5", 2, None)]),
+    ]
