@@ -129,11 +129,17 @@ def test_survey_responses_page_retry_and_load_beside_legacy_ratings(tmp_path: Pa
         assert all(mismatches(con, entity) == [] for entity in ENTITIES)
 
 
-def test_an_unknown_scale_setting_says_what_to_set(monkeypatch: pytest.MonkeyPatch):
+def test_a_wrong_scale_or_look_back_setting_says_what_to_set(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("CX_ZENDESK_BASE_URL", "http://127.0.0.1:1")
     monkeypatch.setenv("CX_ZENDESK_CSAT_SCALE_POINTS", "10")
     with pytest.raises(ValueError, match="set it to 2, 3 or 5"):
         ZendeskSource.from_environment()
+    monkeypatch.setenv("CX_ZENDESK_CSAT_SCALE_POINTS", "5")
+    monkeypatch.setenv("CX_ZENDESK_SURVEY_LOOKBACK_DAYS", "two weeks")
+    with pytest.raises(ValueError, match="set it to a whole number of days"):
+        ZendeskSource.from_environment()
+    monkeypatch.setenv("CX_ZENDESK_SURVEY_LOOKBACK_DAYS", "30")
+    assert ZendeskSource.from_environment().survey_lookback_days == 30
 
 
 def test_the_samples_csat_answers_on_tickets_become_survey_responses_that_map_back_to_the_same_answers():

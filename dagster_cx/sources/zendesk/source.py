@@ -66,8 +66,7 @@ class ZendeskSource:
             segment_organization_field=os.environ.get("CX_ZENDESK_ORGANIZATION_SEGMENT_FIELD", "segment"),
             region_organization_field=os.environ.get("CX_ZENDESK_ORGANIZATION_REGION_FIELD", "region"),
             segment_tags=_listed("CX_ZENDESK_SEGMENT_TAGS"), csat_scale_points=_csat_scale_points())
-        return cls(account, settings, date.fromisoformat(start) if start else date(2000, 1, 1),
-                   int(os.environ.get("CX_ZENDESK_SURVEY_LOOKBACK_DAYS", "14")))
+        return cls(account, settings, date.fromisoformat(start) if start else date(2000, 1, 1), _lookback_days())
 
     def dlt_source(self) -> dlt.sources.DltSource:
         """The dlt source of this account (it holds the account's address, never its secrets)."""
@@ -193,6 +192,15 @@ def _csat_scale_points() -> int | None:
         raise ValueError(f"CX_ZENDESK_CSAT_SCALE_POINTS is {points!r}: set it to 2, 3 or 5, the points of your "
                          "CSAT survey's rating question, or unset it if you use the legacy CSAT (good / bad).")
     return int(points)
+
+
+def _lookback_days() -> int:
+    """CX_ZENDESK_SURVEY_LOOKBACK_DAYS: how long after the last pull survey responses are asked for again."""
+    days = os.environ.get("CX_ZENDESK_SURVEY_LOOKBACK_DAYS", "14")
+    if not days.isdigit():
+        raise ValueError(f"CX_ZENDESK_SURVEY_LOOKBACK_DAYS is {days!r}: set it to a whole number of days (your CSAT "
+                         "survey's response window), or unset it for 14.")
+    return int(days)
 
 
 def _listed(variable: str) -> tuple[str, ...]:
