@@ -164,7 +164,8 @@ def _generate(args: argparse.Namespace) -> int:
         moved = write_vendor_shapes(Path(args.out))
         print(f"contact center in the vendors' shapes: {moved['amazon_connect_contacts']:,} calls as Amazon Connect "
               f"CTRs in {Path(args.out) / 'amazon_connect'}, {moved['zendesk_tickets']:,} tickets for the fake "
-              f"Zendesk API in {Path(args.out) / 'zendesk_api.json'}")
+              f"Zendesk API in {Path(args.out) / 'zendesk_api.json'}"
+              f" (with {moved['zendesk_csat_responses']:,} CSAT survey responses)")
     elif args.format == "qualtrics":
         from dagster_cx.sample.qualtrics import surveys_as_qualtrics
 

@@ -62,6 +62,7 @@ def both_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, P
     ticket_ids = {t["external_id"]: (t["id"], t["requester_id"]) for t in records["tickets"]}
     records["satisfaction_ratings"] = _ratings(ticket_ids, changed=False)
     records["metric_sets"] = [_z1_metric_set(ticket_ids["Z1"][0])]  # Z2 has none yet
+    records["survey_responses"] = _survey_responses(ticket_ids)
     api = FakeZendesk(records, EMAIL, TOKEN, page_size=3)
     for entity in ("questions", "survey_responses", "survey_answers"):
         shutil.copytree(CONTACT_CENTER_RATINGS / entity, files / entity, dirs_exist_ok=True)
@@ -70,7 +71,7 @@ def both_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, P
     warehouse = root / "sources.duckdb"
     with pytest.MonkeyPatch.context() as env, api.serving() as url:
         for name, value in {"CX_ZENDESK_BASE_URL": url, "CX_ZENDESK_EMAIL": EMAIL, "CX_ZENDESK_API_TOKEN": TOKEN,
-                            "CX_ZENDESK_REASON_FIELD_ID": str(REASON_FIELD_ID),
+                            "CX_ZENDESK_REASON_FIELD_ID": str(REASON_FIELD_ID), "CX_ZENDESK_CSAT_SCALE_POINTS": "5",
                             "CX_AMAZON_CONNECT_CTR_DIR": str(root / "ctr")}.items():
             env.setenv(name, value)
         with pipeline_environment(through_sources, warehouse):
@@ -104,6 +105,26 @@ def _ratings(ticket_ids: dict[str, tuple[int, int]], changed: bool) -> list[dict
             rating(802, z2, "bad", "2026-03-05T10:00:00Z", "2026-03-05T12:00:00Z"),
             rating(803, z2, "offered", "2026-03-05T10:00:00Z", "2026-03-05T10:00:00Z"),
             rating(804, z1, "unoffered", "2026-03-02T10:00:00Z", "2026-03-02T10:00:00Z")]
+
+
+def _survey_responses(ticket_ids: dict[str, tuple[int, int]]) -> list[dict]:
+    """The updated CSAT's responses on Z1 (3 of 5, with a comment) and Z2 (5 of 5), on the legacy ratings' day."""
+    def response(id_: str, on: tuple[int, int], at: str, *answers: dict) -> dict:
+        subject = {"id": str(on[0]), "type": "ticket", "zrn": f"zen:ticket:{on[0]}"}
+        return {"id": id_, "responder_id": on[1], "answers": list(answers), "subjects": [subject],
+                "subject_zrns": [subject["zrn"]], "survey": {"id": "01SURVEY", "state": "enabled", "version": 1},
+                "expires_at": "2026-03-12T00:00:00.000Z", "_offered_at": at}
+
+    def csat(rating: int, at: str) -> dict:
+        return {"type": "rating_scale", "rating": rating, "created_at": at, "updated_at": at,
+                "question": {"id": "01CSAT", "type": "rating_scale_numeric", "sub_type": "customer_satisfaction"}}
+
+    comment = {"type": "open_ended", "value": "Slow at first", "created_at": "2026-03-05T14:05:00.000Z",
+               "updated_at": "2026-03-05T14:05:00.000Z",
+               "question": {"id": "01OPEN", "type": "open_ended",
+                            "headline": {"type": "static", "value": "Anything else you would like to share?"}}}
+    return [response("01CC1", ticket_ids["Z1"], "2026-03-05T13:00:00Z", csat(3, "2026-03-05T14:00:00.000Z"), comment),
+            response("01CC2", ticket_ids["Z2"], "2026-03-05T13:00:00Z", csat(5, "2026-03-05T15:00:00.000Z"))]
 
 
 def _z1_metric_set(ticket_id: int) -> dict:
@@ -154,14 +175,17 @@ def test_the_fixture_s_contact_center_numbers_by_hand(both_builds):
 
 def test_zendesk_ratings_daily_csat_by_hand(both_builds):
     """2026-03-05: Z1's rating, bad in the first pull and changed to good with a comment before the second,
-    counts once as good; Z2's is bad; the offered and unoffered ratings are no answers. (A rating landed
-    before its ticket waits for it: tests/test_zendesk_ratings.py.)"""
+    counts once as good; Z2's is bad; the offered and unoffered ratings are no answers. The same day the
+    updated CSAT's 5-point responses: Z1's 3 (below the top-2-box 4-5), Z2's 5 (in it). Each answer on its
+    own scale (seed csat_scales): email 2 responses, the 2-point good satisfied; chat 2, the 5 satisfied;
+    the mean is of the 1-5 answers only. (A rating landed before its ticket waits for it:
+    tests/test_zendesk_ratings.py.)"""
     _, sources, _ = both_builds
     with duckdb.connect(str(published_path_for(sources)), read_only=True) as con:
         days = con.execute("""
-            select channel, responses, satisfied_responses, csat_pct, five_point_responses
+            select channel, responses, satisfied_responses, csat_pct, five_point_responses, csat_mean
             from marts.mart_csat_daily where date_day = date '2026-03-05' order by channel""").fetchall()
-        assert days == [("chat", 1, 0, 0.0, 0), ("email", 1, 1, 100.0, 0)]  # 2 answers, 1 in the top box: 50%
+        assert days == [("chat", 2, 1, 50.0, 1, 5.0), ("email", 2, 1, 50.0, 1, 3.0)]
     with duckdb.connect(str(sources), read_only=True) as con:
         versions = con.execute("""select response_id, count(*) from raw.survey_responses
                                   where survey_id = 'zendesk_satisfaction' group by 1 order by 1""").fetchall()

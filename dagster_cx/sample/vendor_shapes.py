@@ -4,7 +4,9 @@ deliveries, the other contacts as a Zendesk account for the fake API.
 `cx-warehouse generate --format vendors` writes the sample in the contract's shape, then moves
 its contact center out of it: ended phone contacts into `amazon_connect/` (Firehose
 deliveries), every other contact with its status changes and messages into `zendesk_api.json`
-(what `cx-warehouse fake-zendesk` serves). Rows planted as bad (MANIFEST.json) stay in the
+(what `cx-warehouse fake-zendesk` serves), and the CSAT answers of transactional responses on
+those tickets into Zendesk CSAT survey responses (dagster_cx/sample/zendesk_csat.py; read with
+CX_ZENDESK_CSAT_SCALE_POINTS=5). Rows planted as bad (MANIFEST.json) stay in the
 contract files, so the quarantine still shows them; customers and surveys stay too (the CRM
 and the survey tool). What a vendor cannot say is lost on the way (a CTR knows no resolution
 after the call, a ticket no talk time), so the marts of this shape differ from the
@@ -19,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_cx.sample.amazon_connect_ctrs import write_deliveries
+from dagster_cx.sample.zendesk_csat import csat_survey_responses
 from dagster_cx.sample.zendesk_records import write_records, zendesk_records
 
 CTR_FOLDER = "amazon_connect"
@@ -39,12 +42,19 @@ def write_vendor_shapes(out_dir: Path) -> dict[str, int]:
     write_deliveries(calls, out_dir / CTR_FOLDER)
     history = {entity: [r for r in rows[entity] if r["contact_id"] in moved]
                for entity in ("contact_status_changes", "contact_messages")}
-    write_records(zendesk_records(rows["customers"], tickets, history["contact_status_changes"],
-                                  history["contact_messages"]), out_dir / ZENDESK_RECORDS)
+    records = zendesk_records(rows["customers"], tickets, history["contact_status_changes"],
+                              history["contact_messages"])
+    surveys = {entity: [r for r in _read(con, out_dir / entity) if r["response_id"] not in planted]
+               for entity in ("survey_responses", "survey_answers")}
+    records["survey_responses"], carried = csat_survey_responses(surveys["survey_responses"],
+                                                                 surveys["survey_answers"], records)
+    write_records(records, out_dir / ZENDESK_RECORDS)
+    _drop_rows(con, out_dir / "survey_answers", "response_id || '|' || question_id", carried)
     for entity, key in KEYS.items():
         gone = moved if entity == "contacts" else {r[key] for r in history[entity]}
         _drop_rows(con, out_dir / entity, key, gone)
-    return {"amazon_connect_contacts": len(calls), "zendesk_tickets": len(tickets)}
+    return {"amazon_connect_contacts": len(calls), "zendesk_tickets": len(tickets),
+            "zendesk_csat_responses": len(records["survey_responses"])}
 
 
 def _planted_keys(out_dir: Path) -> set[str]:

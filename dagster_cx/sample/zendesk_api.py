@@ -6,10 +6,14 @@ writes) on 127.0.0.1 the way the real endpoints page them, so the Zendesk source
   `include=metric_sets`, `/api/v2/incremental/users/cursor.json`): `start_time` or `cursor`,
   `per_page`; pages carry `after_cursor`, `after_url` and `end_of_stream`, and the last
   cursor resumes later (an item updated again moves behind it);
-- the time-based ticket event export (`/api/v2/incremental/ticket_events.json`): `start_time`,
-  `per_page`; pages carry `next_page`, `end_time`, `count`, `end_of_stream`;
+- the time-based exports of ticket events and organizations (`/api/v2/incremental/ticket_events.json`,
+  `/api/v2/incremental/organizations.json`): `start_time`, `per_page`; pages carry `next_page`,
+  `end_time`, `count`, `end_of_stream`;
 - `/api/v2/groups.json` and `/api/v2/satisfaction_ratings.json`: cursor pagination (`page[size]`,
   `meta.has_more`, `links.next`); ratings changed since `start_time` (Unix s), oldest change first;
+- `/api/v2/guide/survey_responses` (the CSAT survey responses of Zendesk's updated CSAT): created
+  since `filter[created_at_start]` (Unix ms), Help Center cursor pages (`page[size]`, `page[after]`,
+  `meta.has_more`, `meta.after_cursor`, which the last page carries too);
 - API-token basic auth (401 otherwise) and rate limiting: a 429 with `Retry-After` when told to.
 Deleted tickets stay in the export with status `deleted`, as the reference documents.
 """
@@ -29,7 +33,10 @@ from urllib.parse import parse_qs, urlencode, urlparse
 
 CURSOR_EXPORTS = {"/api/v2/incremental/tickets/cursor.json": "tickets", "/api/v2/incremental/users/cursor.json": "users"}
 EVENTS_EXPORT = "/api/v2/incremental/ticket_events.json"
+TIME_EXPORTS = {EVENTS_EXPORT: "ticket_events", "/api/v2/incremental/organizations.json": "organizations"}
 LISTS = {"/api/v2/groups.json": "groups", "/api/v2/satisfaction_ratings.json": "satisfaction_ratings"}
+SURVEY_RESPONSES = "/api/v2/guide/survey_responses"
+OFFERED_AT = "_offered_at"  # a fake record's creation moment: the filter reads it, the API's shape carries none
 MAX_PAGE = 1000
 
 
@@ -81,10 +88,12 @@ class FakeZendesk:
             size = min(int(query.get("per_page") or query.get("page[size]") or self.page_size), self.page_size)
             if path in CURSOR_EXPORTS:
                 return 200, {}, self._cursor_page(CURSOR_EXPORTS[path], path, query, size, base_url)
-            if path == EVENTS_EXPORT:
-                return 200, {}, self._events_page(query, size, base_url)
+            if path in TIME_EXPORTS:
+                return 200, {}, self._time_page(TIME_EXPORTS[path], path, query, size, base_url)
             if path in LISTS:
                 return 200, {}, self._list_page(LISTS[path], path, query, size, base_url)
+            if path == SURVEY_RESPONSES:
+                return 200, {}, self._survey_responses_page(query, size)
         return 404, {}, {"error": "InvalidEndpoint", "description": "Not found"}
 
     def _cursor_page(self, kind: str, path: str, query: dict, size: int, base_url: str) -> dict:
@@ -109,21 +118,25 @@ class FakeZendesk:
             body["metric_sets"] = [m for m in self.records.get("metric_sets", []) if m["ticket_id"] in ids]
         return body
 
-    def _events_page(self, query: dict, size: int, base_url: str) -> dict:
+    def _time_page(self, kind: str, path: str, query: dict, size: int, base_url: str) -> dict:
+        """A time-based export page: events by their `timestamp`, organizations by their `updated_at`."""
+        def moment(record: dict) -> int:
+            return record["timestamp"] if kind == "ticket_events" else _epoch(record["updated_at"])
+
         start = int(query.get("start_time", 0))
-        comments = "comment_events" in query.get("include", "")
-        ordered = sorted((e for e in self.records.get("ticket_events", []) if e["timestamp"] >= start),
-                         key=lambda e: (e["timestamp"], e["id"]))
-        # A page never splits a second: events sharing the last one's timestamp join it (so a page may exceed
+        ordered = sorted((r for r in self.records.get(kind, []) if moment(r) >= start),
+                         key=lambda r: (moment(r), r["id"]))
+        # A page never splits a second: records sharing the last one's second join it (so a page may exceed
         # per_page), and the next page starts after that second.
         cut = size
-        while 0 < cut < len(ordered) and ordered[cut]["timestamp"] == ordered[cut - 1]["timestamp"]:
+        while 0 < cut < len(ordered) and moment(ordered[cut]) == moment(ordered[cut - 1]):
             cut += 1
-        page = [e if comments else {**e, "child_events": [c for c in e["child_events"] if c["event_type"] != "Comment"]}
-                for e in ordered[:cut]]
-        end_time = page[-1]["timestamp"] if page else start
-        return {"ticket_events": page, "count": len(page), "end_time": end_time, "end_of_stream": len(ordered) <= cut,
-                "next_page": f"{base_url}{EVENTS_EXPORT}?{urlencode({**query, 'start_time': end_time + 1})}"}
+        page = ordered[:cut]
+        if kind == "ticket_events" and "comment_events" not in query.get("include", ""):
+            page = [{**e, "child_events": [c for c in e["child_events"] if c["event_type"] != "Comment"]} for e in page]
+        end_time = moment(page[-1]) if page else start
+        return {kind: page, "count": len(page), "end_time": end_time, "end_of_stream": len(ordered) <= cut,
+                "next_page": f"{base_url}{path}?{urlencode({**query, 'start_time': end_time + 1})}"}
 
     def _list_page(self, kind: str, path: str, query: dict, size: int, base_url: str) -> dict:
         """Cursor pagination of a list; satisfaction ratings filtered by `start_time` (changed since), oldest first."""
@@ -139,6 +152,19 @@ class FakeZendesk:
         following = {key: value for key, value in query.items() if key != "page[after]"} | {"page[after]": after}
         return {kind: page, "meta": {"has_more": more, "after_cursor": after if more else None},
                 "links": {"next": f"{base_url}{path}?{urlencode(following)}" if more else None}}
+
+
+    def _survey_responses_page(self, query: dict, size: int) -> dict:
+        """CSAT survey responses created since `filter[created_at_start]` (Unix ms), by id, in Help Center
+        cursor pages: `page[size]`, `page[after]`; the page says `meta.has_more` and `meta.after_cursor`."""
+        start = int(query.get("filter[created_at_start]", 0)) / 1000
+        ordered = sorted((r for r in self.records.get("survey_responses", []) if _epoch(r[OFFERED_AT]) >= start),
+                         key=lambda r: r["id"])
+        offset = int(base64.b64decode(query["page[after]"]).decode()) if "page[after]" in query else 0
+        page = [{k: v for k, v in r.items() if k != OFFERED_AT} for r in ordered[offset:offset + size]]
+        return {"survey_responses": page,
+                "meta": {"has_more": offset + size < len(ordered), "before_cursor": None,
+                         "after_cursor": base64.b64encode(str(offset + size).encode()).decode()}}
 
 
 def _handler(api: FakeZendesk) -> type[BaseHTTPRequestHandler]:

@@ -16,6 +16,8 @@ FEEDS = {
     "users": ("customers", "contact_messages"),
     "groups": ("contacts",),
     "satisfaction_ratings": ("questions", "survey_responses", "survey_answers"),
+    "organizations": ("customers",),
+    "survey_responses": ("questions", "survey_responses", "survey_answers"),
 }
 
 

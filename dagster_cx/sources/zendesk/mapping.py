@@ -17,6 +17,10 @@ or mapped (the gate then loads or quarantines it).
 - Zendesk's `external_id` (of a user or a ticket) links it to your own records: where set,
   it is the contract's key (customer_id, agent_id, contact_id), else Zendesk's id. An end-user
   with an external_id is your CRM's customer, so its customer export carries it: left out here.
+- A customer's segment and region: the user's own user_fields (configured keys) first; where
+  empty, its organization's organization_fields (configured keys); the segment else the first
+  organization tag among the configured segment values; else `unknown`. A user in no
+  organization keeps its own fields or `unknown`.
 """
 
 from __future__ import annotations
@@ -55,6 +59,17 @@ DELETED = "deleted in Zendesk (the export lists deleted tickets with status dele
 RATING_SURVEY = "zendesk_satisfaction"
 CSAT_QUESTION, COMMENT_QUESTION = "zendesk_csat", "zendesk_csat_comment"
 RATING_SCORES = {"bad": 1, "good": 2}  # the 2-point CSAT scale of seed csat_scales: good is the top box
+SCALED_SURVEY = "zendesk_csat_survey"  # the updated CSAT (survey responses API)
+SURVEY_RESPONSE_PREFIX, SURVEY_QUESTION_PREFIX = "zendesk_csat_response", "zendesk_csat_question"
+SCALED_CSAT_QUESTION = "zendesk_csat_1_to"  # + the scale's points: one catalog question per scale
+SURVEY_ANSWERS_LEFT_OUT = {
+    "skipped": "a CSAT survey question the customer skipped: no answer",
+    "open_ended": "an open-ended CSAT survey answer left empty: no answer",
+    "closed_ended": "a closed-ended CSAT survey answer (chosen options, e.g. reasons): the contract has no "
+                    "choice answers yet",
+    None: "a CSAT survey answer that is no customer-satisfaction rating (a rating question of sub_type other, "
+          "or an answer type the mapping does not know): the contract has no place for it yet",
+}
 NO_ANSWER_YET = {
     "offered": "a satisfaction survey offered on the ticket and not answered (Zendesk score offered): no answer yet",
     "unoffered": "no satisfaction survey offered on the ticket yet (Zendesk score unoffered): no answer",
@@ -69,6 +84,7 @@ class Directory:
     group_names: Mapping[int, str] = field(default_factory=dict)
     ticket_keys: Mapping[int, str] = field(default_factory=dict)  # ticket id -> contact_id
     deleted_tickets: frozenset[int] = frozenset()
+    organizations: Mapping[int, Mapping] = field(default_factory=dict)  # id -> organization (fields, tags)
 
     def person(self, user_id: int | None) -> str | None:
         """A user's key in the contract: its external_id, else its Zendesk id."""
@@ -92,6 +108,12 @@ class ZendeskSettings:
     unassigned_queue: str = "unassigned"  # tickets in no group
     segment_user_field: str = "segment"  # user_fields keys of end-users
     region_user_field: str = "region"
+    # Where the user's own field is empty: its organization's organization_fields keys, then its tags.
+    segment_organization_field: str = "segment"
+    region_organization_field: str = "region"
+    segment_tags: tuple[str, ...] = ()  # organization tags that name a segment (the first one wins)
+    # The points of the updated CSAT's rating question, where a response does not list its options (None: off).
+    csat_scale_points: int | None = None
 
 
 def contact_row(ticket: Mapping, directory: Directory, settings: ZendeskSettings) -> dict:
@@ -152,7 +174,7 @@ def event_rows(event: Mapping, directory: Directory) -> tuple[list[dict], list[d
     return status_rows, message_rows
 
 
-def customer_row(user: Mapping, settings: ZendeskSettings) -> dict:
+def customer_row(user: Mapping, settings: ZendeskSettings, directory: Directory = Directory()) -> dict:
     """An end-user as a customer (name and e-mail stay in the raw layer); agents are left out."""
     row = {"_source_record": _json(user)}
     if user.get("role") != "end-user":
@@ -160,15 +182,15 @@ def customer_row(user: Mapping, settings: ZendeskSettings) -> dict:
     if user.get("external_id"):
         return {**row, "_exclude_reason": f"known to your CRM as {user['external_id']} (the user's external_id): "
                                           "its customer export carries the customer"}
-    fields = _parsed(user.get("user_fields")) or {}
+    segment, region = _segment_and_region(user, settings, directory)
     locale = user.get("locale") or ""
     return {
         **row,
         "customer_id": _text(user.get("id")),
         "full_name": user.get("name"),
         "email": user.get("email"),
-        "segment": fields.get(settings.segment_user_field) or "unknown",
-        "region": fields.get(settings.region_user_field) or "unknown",
+        "segment": segment,
+        "region": region,
         "language": locale.split("-")[0].lower() or None,
         "signup_date": (_text(user.get("created_at")) or "")[:10] or None,
         "status": "active",
@@ -192,28 +214,130 @@ def rating_rows(rating: Mapping, directory: Directory) -> tuple[dict, list[dict]
     if score in NO_ANSWER_YET:
         return {**record, "_exclude_reason": NO_ANSWER_YET[score]}, []
     response_id = f"{RATING_SURVEY}_{rating.get('id')}"
-    locale = (directory.users.get(rating.get("requester_id")) or {}).get("locale") or ""
-    response = {
-        **record,
-        "response_id": response_id,
-        "survey_id": RATING_SURVEY,
-        "survey_kind": "transactional",
-        "customer_id": directory.person(rating.get("requester_id")),
-        "contact_id": directory.contact(rating.get("ticket_id")),
-        "channel": None,  # the contact's: the gate fills it, or the response waits for the ticket
-        "language": locale.split("-")[0].lower() or None,
-        "sent_at": rating.get("created_at"),  # Zendesk creates the rating when it offers the survey
-        "answered_at": rating.get("updated_at"),  # the newest score's moment
-    }
+    # Sent when Zendesk created the rating (it offers the survey then), answered at the newest score's moment.
+    response = {**record, **_ticket_response(response_id, RATING_SURVEY, rating.get("requester_id"),
+                                             rating.get("ticket_id"), directory),
+                "sent_at": rating.get("created_at"), "answered_at": rating.get("updated_at")}
     answers = [{**record, "response_id": response_id, "question_id": CSAT_QUESTION,
                 "answer_value": RATING_SCORES.get(score),
                 MAPPING_PROBLEM_COLUMN: None if score in RATING_SCORES else
                 f"satisfaction rating score {score!r} is not good, bad, offered or unoffered: report it with the "
-                "rating's id (the newer scaled CSAT is not mapped yet)"}]
+                "rating's id (the updated CSAT's scaled ratings come as survey responses: set "
+                "CX_ZENDESK_CSAT_SCALE_POINTS to read them)"}]
     if rating.get("comment"):
         answers.append({**record, "response_id": response_id, "question_id": COMMENT_QUESTION,
                         "answer_text": rating["comment"]})
     return response, answers
+
+
+def survey_response_rows(response: Mapping, directory: Directory, settings: ZendeskSettings) -> tuple[dict, list[dict]]:
+    """A CSAT survey response (Zendesk's updated CSAT) as a survey response of its ticket's contact: its
+    customer-satisfaction rating on the question's own scale, its open-ended answers as comments."""
+    record = {"_source_record": _json(response)}
+    answers = _parsed(response.get("answers")) or []
+    given = [a for a in answers if a.get("type") != "skipped"]
+    subjects = _parsed(response.get("subjects")) or []
+    ticket = next((s for s in subjects if s.get("type") == "ticket"), None)
+    left_out = None
+    if ticket is None:
+        kinds = ", ".join(sorted({str(s.get("type")) for s in subjects})) or "nothing"
+        left_out = f"a CSAT survey response on {kinds}, not on a ticket: no contact"
+    elif not given:
+        left_out = "a CSAT survey response offered and not answered (every question skipped, or none yet)"
+    if left_out:
+        return {**record, "_exclude_reason": left_out}, [
+            {"_source_record": _json(answer), "_exclude_reason": f"an answer of {left_out}"} for answer in answers]
+    response_id = f"{SURVEY_RESPONSE_PREFIX}_{response.get('id')}"
+    # The response carries no creation time: its first answer's creation, and its newest change.
+    row = {**record, **_ticket_response(response_id, SCALED_SURVEY, response.get("responder_id"), int(ticket["id"]),
+                                        directory),
+           "sent_at": min(a["created_at"] for a in given), "answered_at": max(a["updated_at"] for a in given)}
+    return row, [_survey_answer_row(answer, response_id, settings) for answer in answers]
+
+
+def survey_question_rows(responses: list[Mapping], settings: ZendeskSettings) -> list[dict]:
+    """The catalog rows the responses' answers name: one CSAT question per scale, one per open-ended question."""
+    questions: dict[str, dict] = {}
+    for response in responses:
+        for answer in _parsed(response.get("answers")) or []:
+            question = answer.get("question") or {}
+            if _is_csat(answer):
+                points = _scale_points(question, settings)
+                questions[f"{SCALED_CSAT_QUESTION}_{points}"] = {
+                    "question_id": f"{SCALED_CSAT_QUESTION}_{points}", "measure": "csat", "scale_min": 1,
+                    "scale_max": points, "is_reverse_coded": False,
+                    "question_text": f"How satisfied were you with the support you received? (1-{points})"}
+            elif answer.get("type") == "open_ended":
+                headline = _parsed(question.get("headline")) or {}
+                questions[f"{SURVEY_QUESTION_PREFIX}_{question.get('id')}"] = {
+                    "question_id": f"{SURVEY_QUESTION_PREFIX}_{question.get('id')}", "measure": "comment",
+                    "is_reverse_coded": False,
+                    "question_text": headline.get("value") or "An open-ended question of Zendesk's CSAT survey"}
+    return [questions[key] for key in sorted(questions)]
+
+
+def _ticket_response(response_id: str, survey_id: str, requester_id: int | None, ticket_id: int | None,
+                     directory: Directory) -> dict:
+    """A transactional survey response of a ticket's contact by its requester (legacy rating or updated CSAT)."""
+    locale = (directory.users.get(requester_id) or {}).get("locale") or ""
+    return {
+        "response_id": response_id,
+        "survey_id": survey_id,
+        "survey_kind": "transactional",
+        "customer_id": directory.person(requester_id),
+        "contact_id": directory.contact(ticket_id),
+        "channel": None,  # the contact's: the gate fills it, or the response waits for the ticket
+        "language": locale.split("-")[0].lower() or None,
+    }
+
+
+def _survey_answer_row(answer: Mapping, response_id: str, settings: ZendeskSettings) -> dict:
+    """One answer of a CSAT survey response: the rating, a comment, or left out with why."""
+    record = {"_source_record": _json(answer)}
+    question = answer.get("question") or {}
+    if _is_csat(answer):
+        points, rating = _scale_points(question, settings), answer.get("rating")
+        in_scale = isinstance(rating, int) and 1 <= rating <= points
+        return {**record, "response_id": response_id, "question_id": f"{SCALED_CSAT_QUESTION}_{points}",
+                "answer_value": rating,
+                MAPPING_PROBLEM_COLUMN: None if in_scale else
+                f"CSAT rating {rating!r} is not on a 1-{points} scale: set CX_ZENDESK_CSAT_SCALE_POINTS to the "
+                "points of your CSAT survey's rating question (Admin Center > Objects and rules > CSAT)"}
+    if answer.get("type") == "open_ended" and answer.get("value"):
+        return {**record, "response_id": response_id, "question_id": f"{SURVEY_QUESTION_PREFIX}_{question.get('id')}",
+                "answer_text": answer["value"]}
+    return {**record, "_exclude_reason": SURVEY_ANSWERS_LEFT_OUT.get(answer.get("type"), SURVEY_ANSWERS_LEFT_OUT[None])}
+
+
+def _is_csat(answer: Mapping) -> bool:
+    return answer.get("type") == "rating_scale" and (answer.get("question") or {}).get("sub_type") == "customer_satisfaction"
+
+
+def _scale_points(question: Mapping, settings: ZendeskSettings) -> int:
+    """The rating question's points: its options' highest rating where the response lists them, else configured."""
+    ratings = [option.get("rating") for option in _parsed(question.get("options")) or []]
+    return max(ratings) if ratings else settings.csat_scale_points
+
+
+def takes_from_organization(user: Mapping, settings: ZendeskSettings) -> bool:
+    """Whether a customer's segment or region would come from its organization (its own fields lack one)."""
+    if user.get("role") != "end-user" or user.get("external_id") or user.get("organization_id") is None:
+        return False
+    fields = _parsed(user.get("user_fields")) or {}
+    return not (fields.get(settings.segment_user_field) and fields.get(settings.region_user_field))
+
+
+def _segment_and_region(user: Mapping, settings: ZendeskSettings, directory: Directory) -> tuple[str, str]:
+    """The user's own user_fields first; else its organization's organization_fields; the segment
+    else the first organization tag among the configured segments; else unknown."""
+    own = _parsed(user.get("user_fields")) or {}
+    organization = directory.organizations.get(user.get("organization_id")) or {}
+    org_fields = _parsed(organization.get("organization_fields")) or {}
+    org_tags = _parsed(organization.get("tags")) or []
+    segment = (own.get(settings.segment_user_field) or org_fields.get(settings.segment_organization_field)
+               or next((tag for tag in org_tags if tag in settings.segment_tags), None))
+    region = own.get(settings.region_user_field) or org_fields.get(settings.region_organization_field)
+    return segment or "unknown", region or "unknown"
 
 
 def _author_role(author_id: int | None, via: str | None, directory: Directory) -> str | None:

@@ -5,7 +5,9 @@
   where the next run resumes;
 - time-based incremental exports (ticket events): each page has `end_time`, `next_page` and
   `end_of_stream`; the next run starts at the last `end_time`;
-- cursor pagination of plain lists (groups): `meta.has_more` and `links.next`.
+- cursor pagination of plain lists (groups): `meta.has_more` and `links.next`;
+- Help Center cursor pagination (CSAT survey responses): `page[after]` from `meta.after_cursor`
+  while `meta.has_more` (the last page has a cursor too).
 """
 
 from __future__ import annotations
@@ -52,3 +54,19 @@ class ListCursorPaginator(BaseNextUrlPaginator):
     def update_state(self, response: Response, data: list[Any] | None = None) -> None:
         page = response.json()
         self._next_reference = page["links"]["next"] if page["meta"]["has_more"] else None
+
+
+class HelpCenterCursorPaginator(BasePaginator):
+    """Help Center cursor pagination: `page[after]` = `meta.after_cursor` while `meta.has_more`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.after_cursor: str | None = None
+
+    def update_state(self, response: Response, data: list[Any] | None = None) -> None:
+        meta = response.json()["meta"]
+        self.after_cursor = meta.get("after_cursor")
+        self._has_next_page = bool(meta.get("has_more") and self.after_cursor)
+
+    def update_request(self, request: Request) -> None:
+        request.params = {**(request.params or {}), "page[after]": self.after_cursor}

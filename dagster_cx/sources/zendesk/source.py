@@ -5,7 +5,9 @@ ingestion step) are separate: a load is mapped once, named `zendesk/<dlt load id
 load log. A ticket updated later lands again (merge on its id) in a later load and becomes
 a newer version of its contact. Configured by CX_ZENDESK_SUBDOMAIN (or CX_ZENDESK_BASE_URL),
 CX_ZENDESK_EMAIL and CX_ZENDESK_API_TOKEN; the reason by CX_ZENDESK_REASON_FIELD_ID or
-CX_ZENDESK_REASON_TAGS; the first run's start by CX_ZENDESK_START_DATE.
+CX_ZENDESK_REASON_TAGS; a customer's segment and region from its organization by
+CX_ZENDESK_ORGANIZATION_SEGMENT_FIELD, CX_ZENDESK_ORGANIZATION_REGION_FIELD and
+CX_ZENDESK_SEGMENT_TAGS; the first run's start by CX_ZENDESK_START_DATE.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dagster_cx.sources.batches import Batch, text_table
 from dagster_cx.sources.landing import landing_pipeline, unmapped_load_ids
 from dagster_cx.sources.zendesk.api import zendesk_support
 from dagster_cx.sources.zendesk.credentials import ZendeskAccount
+from dagster_cx.sources.zendesk.late_tickets import rekeyed_batches
 from dagster_cx.sources.zendesk.mapping import (
     COLUMNS,
     Directory,
@@ -32,6 +35,9 @@ from dagster_cx.sources.zendesk.mapping import (
     event_rows,
     rating_question_rows,
     rating_rows,
+    survey_question_rows,
+    survey_response_rows,
+    takes_from_organization,
 )
 
 NAME = "zendesk"
@@ -44,6 +50,7 @@ class ZendeskSource:
     account: ZendeskAccount
     settings: ZendeskSettings = field(default_factory=ZendeskSettings)
     start_date: date = date(2000, 1, 1)
+    survey_lookback_days: int = 14  # how long after its creation a CSAT survey response is fetched again
     name: str = NAME
     feeds: tuple[str, ...] = tuple(COLUMNS)
 
@@ -54,15 +61,19 @@ class ZendeskSource:
         if account is None:
             return None
         field_id = os.environ.get("CX_ZENDESK_REASON_FIELD_ID")
-        tags = tuple(t.strip() for t in os.environ.get("CX_ZENDESK_REASON_TAGS", "").split(",") if t.strip())
         start = os.environ.get("CX_ZENDESK_START_DATE")
-        return cls(account, ZendeskSettings(reason_field_id=int(field_id) if field_id else None, reason_tags=tags),
-                   date.fromisoformat(start) if start else date(2000, 1, 1))
+        settings = ZendeskSettings(
+            reason_field_id=int(field_id) if field_id else None, reason_tags=_listed("CX_ZENDESK_REASON_TAGS"),
+            segment_organization_field=os.environ.get("CX_ZENDESK_ORGANIZATION_SEGMENT_FIELD", "segment"),
+            region_organization_field=os.environ.get("CX_ZENDESK_ORGANIZATION_REGION_FIELD", "region"),
+            segment_tags=_listed("CX_ZENDESK_SEGMENT_TAGS"), csat_scale_points=_csat_scale_points())
+        return cls(account, settings, date.fromisoformat(start) if start else date(2000, 1, 1), _lookback_days())
 
     def dlt_source(self) -> dlt.sources.DltSource:
         """The dlt source of this account (it holds the account's address, never its secrets)."""
         start = int(datetime.combine(self.start_date, datetime.min.time(), UTC).timestamp())
-        return zendesk_support(self.account, start_time=start)
+        lookback = self.survey_lookback_days if self.settings.csat_scale_points else None
+        return zendesk_support(self.account, start_time=start, survey_lookback_days=lookback)
 
     def land(self, warehouse: Path) -> dlt.common.pipeline.LoadInfo:
         """Fetch what changed since the last landing into the warehouse's `zendesk` schema."""
@@ -75,6 +86,9 @@ class ZendeskSource:
             questions = rating_question_rows()
             yield Batch("questions", f"{NAME}/questions", text_table(questions, COLUMNS["questions"]),
                         records_fetched=len(questions))
+        if scaled := survey_question_rows(_rows(con, "survey_responses"), self.settings):
+            yield Batch("questions", f"{NAME}/survey_questions", text_table(scaled, COLUMNS["questions"]),
+                        records_fetched=len(scaled))
         for load_id in unmapped_load_ids(con, NAME):
             yield from self._map_load(con, load_id)
 
@@ -89,6 +103,7 @@ class ZendeskSource:
             group_names={row["id"]: row["name"] for row in _rows(con, "groups")},
             ticket_keys={row["id"]: row["external_id"] for row in every_ticket if row.get("external_id")},
             deleted_tickets=frozenset(row["id"] for row in every_ticket if row.get("status") == "deleted"),
+            organizations={row["id"]: row for row in _rows(con, "organizations")},
         )
         ratings = _rows(con, "satisfaction_ratings", load_id)
         responses, answers = [], []
@@ -102,17 +117,49 @@ class ZendeskSource:
             statuses += event_statuses
             messages += event_messages
         status_records, comment_records = _child_event_counts(con, load_id)
-        for entity, rows, records in (("customers", [customer_row(u, self.settings) for u in users], len(users)),
+        for entity, rows, records in (("customers", [customer_row(u, self.settings, directory) for u in users],
+                                       len(users)),
                                       ("contacts", [contact_row(t, directory, self.settings) for t in tickets], len(tickets)),
                                       ("contact_status_changes", statuses, status_records),
                                       ("contact_messages", messages, comment_records)):
             yield Batch(entity, name, text_table(rows, COLUMNS[entity]), records_fetched=records)
+        yield from self._organization_members(con, load_id, directory, {user["id"] for user in users})
+        yield from rekeyed_batches(con, name, tickets)
+        yield from self._survey_responses(con, load_id, directory)
         if not ratings:
             return
         yield Batch("survey_responses", name, text_table(responses, COLUMNS["survey_responses"]),
                     records_fetched=len(ratings))
         # A rating gives one or two answers (its comment): no record count stands behind them.
         yield Batch("survey_answers", name, text_table(answers, COLUMNS["survey_answers"]))
+
+
+    def _survey_responses(self, con: duckdb.DuckDBPyConnection, load_id: str, directory: Directory) -> Iterator[Batch]:
+        """The load's CSAT survey responses (the updated CSAT) and their answers, in batches of their own."""
+        landed = _rows(con, "survey_responses", load_id)
+        if not landed:
+            return
+        responses, answers = [], []
+        for response in landed:
+            row, response_answers = survey_response_rows(response, directory, self.settings)
+            responses.append(row)
+            answers += response_answers
+        name = f"{NAME}/{load_id}/survey_responses"
+        yield Batch("survey_responses", name, text_table(responses, COLUMNS["survey_responses"]),
+                    records_fetched=len(landed))
+        yield Batch("survey_answers", name, text_table(answers, COLUMNS["survey_answers"]),
+                    records_fetched=_answer_count(con, load_id))
+
+    def _organization_members(self, con: duckdb.DuckDBPyConnection, load_id: str, directory: Directory,
+                              mapped: set[int]) -> Iterator[Batch]:
+        """Customers whose segment or region comes from an organization this load changed: a newer
+        version of each, beside the load's own users (their user records did not change, so no count)."""
+        changed = {row["id"] for row in _rows(con, "organizations", load_id)}
+        members = [user for user in _rows(con, "users") if user["id"] not in mapped
+                   and user.get("organization_id") in changed and takes_from_organization(user, self.settings)]
+        if members:
+            yield Batch("customers", f"{NAME}/{load_id}/organizations",
+                        text_table([customer_row(u, self.settings, directory) for u in members], COLUMNS["customers"]))
 
 
 def _child_event_counts(con: duckdb.DuckDBPyConnection, load_id: str) -> tuple[int, int]:
@@ -125,6 +172,41 @@ def _child_event_counts(con: duckdb.DuckDBPyConnection, load_id: str) -> tuple[i
         from (select unnest(cast(child_events as json[])) as child from {NAME}.ticket_events where _dlt_load_id = ?)
         """, [load_id]).fetchall()
     return statuses, comments
+
+
+def _answer_count(con: duckdb.DuckDBPyConnection, load_id: str) -> int:
+    """The answers of the load's survey responses, counted in SQL apart from the mapping (which omits the
+    answers of a response it leaves out whole: not on a ticket, or none given)."""
+    [(count,)] = con.execute(f"""
+        select coalesce(sum(json_array_length(answers)), 0) from {NAME}.survey_responses
+        where _dlt_load_id = ? and answers is not null
+        """, [load_id]).fetchall()
+    return count
+
+
+def _csat_scale_points() -> int | None:
+    """CX_ZENDESK_CSAT_SCALE_POINTS: the updated CSAT's rating scale (2, 3 or 5 points); unset: not read."""
+    points = os.environ.get("CX_ZENDESK_CSAT_SCALE_POINTS")
+    if points is None:
+        return None
+    if points not in ("2", "3", "5"):
+        raise ValueError(f"CX_ZENDESK_CSAT_SCALE_POINTS is {points!r}: set it to 2, 3 or 5, the points of your "
+                         "CSAT survey's rating question, or unset it if you use the legacy CSAT (good / bad).")
+    return int(points)
+
+
+def _lookback_days() -> int:
+    """CX_ZENDESK_SURVEY_LOOKBACK_DAYS: how long after the last pull survey responses are asked for again."""
+    days = os.environ.get("CX_ZENDESK_SURVEY_LOOKBACK_DAYS", "14")
+    if not days.isdigit():
+        raise ValueError(f"CX_ZENDESK_SURVEY_LOOKBACK_DAYS is {days!r}: set it to a whole number of days (your CSAT "
+                         "survey's response window), or unset it for 14.")
+    return int(days)
+
+
+def _listed(variable: str) -> tuple[str, ...]:
+    """A comma-separated environment variable's values."""
+    return tuple(value.strip() for value in os.environ.get(variable, "").split(",") if value.strip())
 
 
 def _rows_exist(con: duckdb.DuckDBPyConnection, table: str) -> bool:
