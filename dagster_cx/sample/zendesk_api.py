@@ -10,6 +10,9 @@ writes) on 127.0.0.1 the way the real endpoints page them, so the Zendesk source
   `per_page`; pages carry `next_page`, `end_time`, `count`, `end_of_stream`;
 - `/api/v2/groups.json` and `/api/v2/satisfaction_ratings.json`: cursor pagination (`page[size]`,
   `meta.has_more`, `links.next`); ratings changed since `start_time` (Unix s), oldest change first;
+- `/api/v2/business_hours/schedules.json` and `.../schedules/{id}/holidays.json`: every schedule
+  (or holiday of the schedule) in one response, unpaged as the reference has them; 404 for an
+  unknown schedule (records `schedules`, and `schedule_holidays` naming their `schedule_id`);
 - API-token basic auth (401 otherwise) and rate limiting: a 429 with `Retry-After` when told to.
 Deleted tickets stay in the export with status `deleted`, as the reference documents.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +35,8 @@ CURSOR_EXPORTS = {"/api/v2/incremental/tickets/cursor.json": "tickets", "/api/v2
 EVENTS_EXPORT = "/api/v2/incremental/ticket_events.json"
 LISTS = {"/api/v2/groups.json": "groups", "/api/v2/satisfaction_ratings.json": "satisfaction_ratings"}
 MAX_PAGE = 1000
+SCHEDULES_PATH = "/api/v2/business_hours/schedules.json"
+HOLIDAYS_PATH = re.compile(r"/api/v2/business_hours/schedules/(?P<schedule_id>\d+)/holidays\.json")
 
 
 def _epoch(timestamp: str) -> int:
@@ -85,6 +91,8 @@ class FakeZendesk:
                 return 200, {}, self._events_page(query, size, base_url)
             if path in LISTS:
                 return 200, {}, self._list_page(LISTS[path], path, query, size, base_url)
+            if (schedules := self._schedules_response(path)) is not None:
+                return schedules
         return 404, {}, {"error": "InvalidEndpoint", "description": "Not found"}
 
     def _cursor_page(self, kind: str, path: str, query: dict, size: int, base_url: str) -> dict:
@@ -139,6 +147,19 @@ class FakeZendesk:
         following = {key: value for key, value in query.items() if key != "page[after]"} | {"page[after]": after}
         return {kind: page, "meta": {"has_more": more, "after_cursor": after if more else None},
                 "links": {"next": f"{base_url}{path}?{urlencode(following)}" if more else None}}
+
+    def _schedules_response(self, path: str) -> tuple[int, dict[str, str], dict] | None:
+        """The schedules list, or one schedule's holidays (404 for a schedule the account lacks); None for other paths."""
+        if path == SCHEDULES_PATH:
+            return 200, {}, {"schedules": sorted(self.records.get("schedules", []), key=lambda s: s["id"])}
+        if not (match := HOLIDAYS_PATH.fullmatch(path)):
+            return None
+        schedule_id = int(match["schedule_id"])
+        if not any(s["id"] == schedule_id for s in self.records.get("schedules", [])):
+            return 404, {}, {"error": "RecordNotFound", "description": "Not found"}
+        holidays = [{k: v for k, v in h.items() if k != "schedule_id"}
+                    for h in self.records.get("schedule_holidays", []) if h["schedule_id"] == schedule_id]
+        return 200, {}, {"holidays": holidays}
 
 
 def _handler(api: FakeZendesk) -> type[BaseHTTPRequestHandler]:

@@ -16,6 +16,9 @@ FEEDS = {
     "users": ("customers", "contact_messages"),
     "groups": ("contacts",),
     "satisfaction_ratings": ("questions", "survey_responses", "survey_answers"),
+    # Business hours feed no raw entity: dbt reads them (models/intermediate/business_hours).
+    "schedules": (),
+    "schedule_holidays": (),
 }
 
 

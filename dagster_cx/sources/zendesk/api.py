@@ -11,6 +11,7 @@ belongs to, so a run killed half-way resumes from the last committed page):
 - `groups`: every group (queue names), replaced on each run.
 - `satisfaction_ratings`: the ratings list (cursor pagination) from `start_time`, resuming at the
   newest `updated_at` it saw, so a rating changed later (bad -> good) comes again (merged by id).
+- `schedules` and `schedule_holidays`: business hours, replaced on each run (schedules.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from dlt.sources.helpers.rest_client import RESTClient
 
 from dagster_cx.sources.zendesk.credentials import ZendeskAccount
 from dagster_cx.sources.zendesk.paginators import ExportCursorPaginator, ExportTimePaginator, ListCursorPaginator
+from dagster_cx.sources.zendesk.schedules import schedule_resources
 
 PAGE_SIZE = 1000  # the exports' maximum
 
@@ -71,7 +73,7 @@ def zendesk_support(account: ZendeskAccount, start_time: int = 0, page_size: int
             newest = max((_epoch(r["updated_at"]) for r in page), default=None)
             state["start_time"] = max(newest or 0, state.get("start_time", start_time))
 
-    return tickets, ticket_events, users, groups, satisfaction_ratings
+    return tickets, ticket_events, users, groups, satisfaction_ratings, *schedule_resources(client)
 
 
 def _epoch(timestamp: str) -> int:
