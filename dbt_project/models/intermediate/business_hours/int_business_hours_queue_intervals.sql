@@ -10,7 +10,7 @@ schedule_intervals as (
 ),
 
 schedules as (
-    select * from {{ ref('business_schedules') }}
+    select * from {{ ref('int_business_hours_schedules') }}
 ),
 
 assignments as (
