@@ -1,7 +1,9 @@
-"""Zendesk business hours: schedules and holidays land with dlt from the fake API and are replaced each run.
+"""Zendesk business hours: schedules and holidays land with dlt from the fake API and are replaced each
+run; a ticket is on its group's configured schedule, else Zendesk's default.
 
 The fake serves both lists unpaged, as Zendesk's Schedules reference has them; a 429 with
-Retry-After on the schedules list is retried.
+Retry-After on the schedules list is retried. Business minutes on these schedules, by hand:
+tests/test_zendesk_business_hours.py.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from dagster_cx.ingest.loader import MAPPING_PROBLEM_COLUMN
 from dagster_cx.sample.zendesk_api import FakeZendesk
 from dagster_cx.sources.zendesk.credentials import ZendeskAccount
+from dagster_cx.sources.zendesk.mapping import Directory, ZendeskSettings, ticket_schedule
 from dagster_cx.sources.zendesk.source import ZendeskSource
 from dagster_cx.warehouse import connect
 from tests.test_zendesk import EMAIL, SETTINGS, TOKEN, account_records
@@ -80,3 +84,28 @@ def test_the_fake_answers_an_unknown_schedules_holidays_with_404(zendesk):
     status, _, body = api.respond(f"/api/v2/business_hours/schedules/{NEW_YORK}/holidays.json", {}, "http://x")
     assert (status, [h["id"] for h in body["holidays"]]) == (200, [71])
     assert "schedule_id" not in body["holidays"][0]  # Zendesk's holiday does not name its schedule
+
+
+def test_a_ticket_is_on_its_group_s_configured_schedule_else_zendesk_s_default():
+    directory = Directory(group_names={1: "us_support", 2: "billing", 3: "pl_support", 4: "mars"},
+                          schedule_ids=frozenset({NEW_YORK, BERLIN}), default_schedule=BERLIN)
+    settings = ZendeskSettings(group_schedules={"us_support": str(NEW_YORK), "billing": "pl_office", "mars": "999"})
+    schedule = {group: ticket_schedule(name, directory, settings) for group, name in directory.group_names.items()}
+    assert schedule[1] == {"schedule_id": f"zendesk_{NEW_YORK}"}
+    assert schedule[2] == {"schedule_id": "pl_office"}  # a seed schedule
+    assert schedule[3] == {"schedule_id": f"zendesk_{BERLIN}"}  # no map: Zendesk's default
+    assert schedule[4]["schedule_id"] is None
+    assert schedule[4][MAPPING_PROBLEM_COLUMN].startswith("group 'mars' is on Zendesk schedule 999")
+    # An account without schedules: the queue's schedule (as for files).
+    assert ticket_schedule("pl_support", Directory(), ZendeskSettings()) == {"schedule_id": None}
+
+
+def test_the_group_map_comes_from_the_environment_as_json_and_a_bad_one_says_how_to_write_it(
+        monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CX_ZENDESK_BASE_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("CX_ZENDESK_GROUP_SCHEDULES", f'{{"US support": {NEW_YORK}, "Billing": "pl_office"}}')
+    assert ZendeskSource.from_environment().settings.group_schedules == {"US support": str(NEW_YORK),
+                                                                        "Billing": "pl_office"}
+    monkeypatch.setenv("CX_ZENDESK_GROUP_SCHEDULES", "US support=1")
+    with pytest.raises(ValueError, match='CX_ZENDESK_GROUP_SCHEDULES is not JSON .* e.g. {"US support"'):
+        ZendeskSource.from_environment()

@@ -16,8 +16,8 @@ FEEDS = {
     "users": ("customers", "contact_messages"),
     "groups": ("contacts",),
     "satisfaction_ratings": ("questions", "survey_responses", "survey_answers"),
-    # Business hours feed no raw entity: dbt reads them (models/intermediate/business_hours).
-    "schedules": (),
+    # dbt reads the hours themselves (models/intermediate/business_hours); a ticket's schedule is one of them.
+    "schedules": ("contacts",),
     "schedule_holidays": (),
 }
 

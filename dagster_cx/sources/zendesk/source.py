@@ -5,11 +5,13 @@ ingestion step) are separate: a load is mapped once, named `zendesk/<dlt load id
 load log. A ticket updated later lands again (merge on its id) in a later load and becomes
 a newer version of its contact. Configured by CX_ZENDESK_SUBDOMAIN (or CX_ZENDESK_BASE_URL),
 CX_ZENDESK_EMAIL and CX_ZENDESK_API_TOKEN; the reason by CX_ZENDESK_REASON_FIELD_ID or
-CX_ZENDESK_REASON_TAGS; the first run's start by CX_ZENDESK_START_DATE.
+CX_ZENDESK_REASON_TAGS; the first run's start by CX_ZENDESK_START_DATE; the schedule a group's
+tickets are on by CX_ZENDESK_GROUP_SCHEDULES (else Zendesk's default schedule).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +37,7 @@ from dagster_cx.sources.zendesk.mapping import (
 )
 
 NAME = "zendesk"
+GROUP_SCHEDULES_VARIABLE = "CX_ZENDESK_GROUP_SCHEDULES"
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ class ZendeskSource:
         field_id = os.environ.get("CX_ZENDESK_REASON_FIELD_ID")
         tags = tuple(t.strip() for t in os.environ.get("CX_ZENDESK_REASON_TAGS", "").split(",") if t.strip())
         start = os.environ.get("CX_ZENDESK_START_DATE")
-        return cls(account, ZendeskSettings(reason_field_id=int(field_id) if field_id else None, reason_tags=tags),
+        return cls(account, ZendeskSettings(reason_field_id=int(field_id) if field_id else None, reason_tags=tags,
+                                            group_schedules=_group_schedules()),
                    date.fromisoformat(start) if start else date(2000, 1, 1))
 
     def dlt_source(self) -> dlt.sources.DltSource:
@@ -88,6 +92,7 @@ class ZendeskSource:
             group_names={row["id"]: row["name"] for row in _rows(con, "groups")},
             ticket_keys={row["id"]: row["external_id"] for row in every_ticket if row.get("external_id")},
             deleted_tickets=frozenset(row["id"] for row in every_ticket if row.get("status") == "deleted"),
+            **_schedules(con),
         )
         ratings = _rows(con, "satisfaction_ratings", load_id)
         responses, answers = [], []
@@ -112,6 +117,29 @@ class ZendeskSource:
                     records_fetched=len(ratings))
         # A rating gives one or two answers (its comment): no record count stands behind them.
         yield Batch("survey_answers", name, text_table(answers, COLUMNS["survey_answers"]))
+
+
+def _group_schedules() -> dict[str, str]:
+    """CX_ZENDESK_GROUP_SCHEDULES: a JSON object, group name -> Zendesk schedule id or project schedule id."""
+    text = os.environ.get(GROUP_SCHEDULES_VARIABLE, "").strip()
+    if not text:
+        return {}
+    try:
+        mapping = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{GROUP_SCHEDULES_VARIABLE} is not JSON ({error}): set it to an object of group name -> "
+                         'schedule id, e.g. {"US support": 360000000101, "Billing": "pl_office"}') from error
+    if not isinstance(mapping, dict):
+        raise ValueError(f"{GROUP_SCHEDULES_VARIABLE} must be a JSON object of group name -> schedule id, "
+                         'e.g. {"US support": 360000000101}')
+    return {str(group): str(schedule) for group, schedule in mapping.items()}
+
+
+def _schedules(con: duckdb.DuckDBPyConnection) -> dict:
+    """The account's schedule ids and its default schedule (the oldest: Zendesk's documented default)."""
+    schedules = sorted(_rows(con, "schedules"), key=lambda row: (row["created_at"], row["id"]))
+    return {"schedule_ids": frozenset(row["id"] for row in schedules),
+            "default_schedule": schedules[0]["id"] if schedules else None}
 
 
 def _child_event_counts(con: duckdb.DuckDBPyConnection, load_id: str) -> tuple[int, int]:

@@ -1,6 +1,5 @@
 {#- One row per landed Zendesk business-hours schedule, its id prefixed so it cannot collide with
-    the seeds' schedule ids. Zendesk applies its oldest schedule where no trigger sets another
-    (its "default schedule"). Builds empty where Zendesk is not configured. -#}
+    the seeds' schedule ids. Builds empty where Zendesk is not configured. -#}
 {%- set schedules = optional_source('zendesk', 'schedules') -%}
 
 with
@@ -15,8 +14,7 @@ renamed as (
         'zendesk_' || cast(id as {{ dbt.type_string() }}) as schedule_id,
         id as zendesk_schedule_id,
         name as schedule_name,
-        time_zone as zendesk_time_zone,
-        row_number() over (order by created_at, id) = 1 as is_zendesk_default
+        time_zone as zendesk_time_zone
     from source
 ),
 {%- else -%}
@@ -25,8 +23,7 @@ renamed as (
         cast(null as {{ dbt.type_string() }}) as schedule_id,
         cast(null as bigint) as zendesk_schedule_id,
         cast(null as {{ dbt.type_string() }}) as schedule_name,
-        cast(null as {{ dbt.type_string() }}) as zendesk_time_zone,
-        cast(null as boolean) as is_zendesk_default
+        cast(null as {{ dbt.type_string() }}) as zendesk_time_zone
     where false
 ),
 {%- endif %}
