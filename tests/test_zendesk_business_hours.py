@@ -50,7 +50,8 @@ def _account() -> dict[str, list[dict]]:
             {"id": NEW_YORK, "name": "US", "time_zone": "Eastern Time (US & Canada)",
              "created_at": "2025-02-01T00:00:00Z", "updated_at": "2025-02-01T00:00:00Z",
              "intervals": [_hours(SUNDAY, "00:00", "06:00"), *weekdays, _hours(WEDNESDAY, "09:00", "12:00"),
-                           _hours(WEDNESDAY, "13:00", "17:00"), {"start_time": FRIDAY + 540, "end_time": FRIDAY + 1440}]},
+                           _hours(WEDNESDAY, "13:00", "17:00"),
+                           {"start_time": FRIDAY + 540, "end_time": FRIDAY + 1440}]},  # to midnight
             {"id": BERLIN, "name": "DACH", "time_zone": "Berlin", "created_at": "2024-06-01T00:00:00Z",
              "updated_at": "2024-06-01T00:00:00Z",
              "intervals": [_hours(d * 1440, "08:00", "16:00") for d in range(1, 6)]},
@@ -105,7 +106,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_business_minutes_count_on_the_ticket_s_schedule(built: Path):
     with duckdb.connect(str(built), read_only=True) as con:
-        rows = con.execute("""select contact_id, first_reply_time_business_minutes, full_resolution_time_business_minutes
+        rows = con.execute("""select contact_id, first_reply_time_business_minutes,
+                                     full_resolution_time_business_minutes
                               from marts.fct_contacts order by contact_id""").fetchall()
     # Ticket 1, New York. Created Sat 03-07 23:00 EST (04:00Z), replied Sun 08:00 EDT (12:00Z). Sunday's
     # 00:00-06:00 is 5 hours on 03-08: 02:00 EST jumps to 03:00 EDT (05:00Z-10:00Z) -> 300.

@@ -149,7 +149,7 @@ class FakeZendesk:
                 "links": {"next": f"{base_url}{path}?{urlencode(following)}" if more else None}}
 
     def _schedules_response(self, path: str) -> tuple[int, dict[str, str], dict] | None:
-        """The schedules list, or one schedule's holidays (404 for a schedule the account lacks); None for other paths."""
+        """The schedules list, or one schedule's holidays (404 for a schedule it lacks); None for other paths."""
         if path == SCHEDULES_PATH:
             return 200, {}, {"schedules": sorted(self.records.get("schedules", []), key=lambda s: s["id"])}
         if not (match := HOLIDAYS_PATH.fullmatch(path)):

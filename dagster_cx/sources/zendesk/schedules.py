@@ -3,9 +3,9 @@
 They are configuration, not activity: each run fetches all of them again (Zendesk's "Schedules"
 reference: `GET /api/v2/business_hours/schedules` lists every schedule with its intervals in
 minutes since Sunday midnight and its time zone as Zendesk names it;
-`GET /api/v2/business_hours/schedules/{id}/holidays` lists a schedule's holidays). Neither list
-is paged by Zendesk. A holiday record does not name its schedule: `schedule_id` is added, the
-only change to the vendor's shape.
+`GET /api/v2/business_hours/schedules/{id}/holidays` lists a schedule's holidays). The
+reference gives neither list paging parameters. A holiday record does not name its schedule:
+`schedule_id` is added, the only change to the vendor's shape.
 """
 
 from __future__ import annotations
