@@ -289,6 +289,9 @@ CONTACTS = Entity(
         Column("transfer_count", "integer", "Times another agent took the contact over (a voice platform's transfer "
                "chain: one contact, several legs); empty = 0. Counts as handoffs when the contact has no messages.",
                min_value=0, may_be_absent=True),
+        Column("schedule_id", "varchar", "The business-hours schedule the source applied to this contact (a "
+               "schedule of seed business_schedules, or `zendesk_<id>` for a landed Zendesk schedule); empty = its "
+               "queue's schedule. Every business-minute measure of the contact counts on it.", may_be_absent=True),
     ),
     rules=(
         RowRule("queue_entered_at is null or queue_entered_at >= created_at", "queue_entered_at is before created_at"),

@@ -223,7 +223,8 @@ def test_dagster_lands_then_ingests_and_no_secret_reaches_its_event_log(
     with api.serving() as url:
         monkeypatch.setenv("CX_ZENDESK_BASE_URL", url)
         landings = landing_assets()
-        assert {k.to_user_string() for k in landings_feeding("contacts")} == {"zendesk/tickets", "zendesk/groups"}
+        assert {k.to_user_string() for k in landings_feeding("contacts")} == {"zendesk/tickets", "zendesk/groups",
+                                                                                "zendesk/schedules"}
         with dg.instance_for_test(temp_dir=str(home)) as instance:
             # Two runs: raw_files' dependencies on the landings are fixed when dagster_cx.defs.ingest is imported,
             # which happened before this test configured Zendesk.

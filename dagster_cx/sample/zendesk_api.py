@@ -14,6 +14,9 @@ writes) on 127.0.0.1 the way the real endpoints page them, so the Zendesk source
 - `/api/v2/guide/survey_responses` (the CSAT survey responses of Zendesk's updated CSAT): created
   since `filter[created_at_start]` (Unix ms), Help Center cursor pages (`page[size]`, `page[after]`,
   `meta.has_more`, `meta.after_cursor`, which the last page carries too);
+- `/api/v2/business_hours/schedules.json` and `.../schedules/{id}/holidays.json`: every schedule
+  (or holiday of the schedule) in one response, unpaged as the reference has them; 404 for an
+  unknown schedule (records `schedules`, and `schedule_holidays` naming their `schedule_id`);
 - API-token basic auth (401 otherwise) and rate limiting: a 429 with `Retry-After` when told to.
 Deleted tickets stay in the export with status `deleted`, as the reference documents.
 """
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +42,8 @@ LISTS = {"/api/v2/groups.json": "groups", "/api/v2/satisfaction_ratings.json": "
 SURVEY_RESPONSES = "/api/v2/guide/survey_responses"
 OFFERED_AT = "_offered_at"  # a fake record's creation moment: the filter reads it, the API's shape carries none
 MAX_PAGE = 1000
+SCHEDULES_PATH = "/api/v2/business_hours/schedules.json"
+HOLIDAYS_PATH = re.compile(r"/api/v2/business_hours/schedules/(?P<schedule_id>\d+)/holidays\.json")
 
 
 def _epoch(timestamp: str) -> int:
@@ -94,6 +100,8 @@ class FakeZendesk:
                 return 200, {}, self._list_page(LISTS[path], path, query, size, base_url)
             if path == SURVEY_RESPONSES:
                 return 200, {}, self._survey_responses_page(query, size)
+            if (schedules := self._schedules_response(path)) is not None:
+                return schedules
         return 404, {}, {"error": "InvalidEndpoint", "description": "Not found"}
 
     def _cursor_page(self, kind: str, path: str, query: dict, size: int, base_url: str) -> dict:
@@ -152,6 +160,19 @@ class FakeZendesk:
         following = {key: value for key, value in query.items() if key != "page[after]"} | {"page[after]": after}
         return {kind: page, "meta": {"has_more": more, "after_cursor": after if more else None},
                 "links": {"next": f"{base_url}{path}?{urlencode(following)}" if more else None}}
+
+    def _schedules_response(self, path: str) -> tuple[int, dict[str, str], dict] | None:
+        """The schedules list, or one schedule's holidays (404 for a schedule it lacks); None for other paths."""
+        if path == SCHEDULES_PATH:
+            return 200, {}, {"schedules": sorted(self.records.get("schedules", []), key=lambda s: s["id"])}
+        if not (match := HOLIDAYS_PATH.fullmatch(path)):
+            return None
+        schedule_id = int(match["schedule_id"])
+        if not any(s["id"] == schedule_id for s in self.records.get("schedules", [])):
+            return 404, {}, {"error": "RecordNotFound", "description": "Not found"}
+        holidays = [{k: v for k, v in h.items() if k != "schedule_id"}
+                    for h in self.records.get("schedule_holidays", []) if h["schedule_id"] == schedule_id]
+        return 200, {}, {"holidays": holidays}
 
 
     def _survey_responses_page(self, query: dict, size: int) -> dict:

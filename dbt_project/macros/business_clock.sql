@@ -1,10 +1,11 @@
-{#- The business clock of a queue (int_business_hours_queue_clock): a contact's instant joins
-    its piece, and the reading is the working minutes of the queue's calendar up to it.
+{#- The business clock of a queue, or of a contact's own schedule (int_business_hours_queue_clock,
+    keyed by business_clock_of): a contact's instant joins its piece, and the reading is the
+    working minutes of that calendar up to it.
     Business minutes between two instants = reading(end) - reading(start). -#}
 
-{% macro business_clock_join(alias, queue_column, timestamp_column) -%}
+{% macro business_clock_join(alias, clock_column, timestamp_column) -%}
     left join {{ ref('int_business_hours_queue_clock') }} as {{ alias }}
-        on {{ alias }}.queue = {{ queue_column }}
+        on {{ alias }}.queue = {{ clock_column }}
         and {{ alias }}.utc_date = cast({{ to_utc_wall(timestamp_column) }} as date)
         and {{ timestamp_column }} >= {{ alias }}.piece_start_at
         and {{ timestamp_column }} < {{ alias }}.piece_end_at
@@ -22,4 +23,10 @@
     case when {{ start_column }} is not null and {{ end_column }} is not null then
         {{ business_clock_reading(end_alias, end_column) }} - {{ business_clock_reading(start_alias, start_column) }}
     end
+{%- endmacro %}
+
+{#- Which clock a contact's instants are read on: its own schedule's where the source applied one
+    (contacts.schedule_id), else its queue's. The clock tables key both kinds in one column. -#}
+{% macro business_clock_of(queue_column, schedule_column) -%}
+    coalesce('schedule:' || {{ schedule_column }}, {{ queue_column }})
 {%- endmacro %}

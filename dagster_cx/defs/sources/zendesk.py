@@ -18,6 +18,9 @@ FEEDS = {
     "satisfaction_ratings": ("questions", "survey_responses", "survey_answers"),
     "organizations": ("customers",),
     "survey_responses": ("questions", "survey_responses", "survey_answers"),
+    # dbt reads the hours themselves (models/intermediate/business_hours); a ticket's schedule is one of them.
+    "schedules": ("contacts",),
+    "schedule_holidays": (),
 }
 
 

@@ -17,6 +17,7 @@ belongs to, so a run killed half-way resumes from the last committed page):
   one fetched again unchanged (the same newest answer) is not landed again, until it expires.
 - `satisfaction_ratings`: the ratings list (cursor pagination) from `start_time`, resuming at the
   newest `updated_at` it saw, so a rating changed later (bad -> good) comes again (merged by id).
+- `schedules` and `schedule_holidays`: business hours, replaced on each run (schedules.py).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from dagster_cx.sources.zendesk.paginators import (
     HelpCenterCursorPaginator,
     ListCursorPaginator,
 )
+from dagster_cx.sources.zendesk.schedules import schedule_resources
 
 PAGE_SIZE = 1000  # the exports' maximum
 
@@ -108,7 +110,8 @@ def zendesk_support(account: ZendeskAccount, start_time: int = 0, page_size: int
             yield changed
             state["seen"] = seen
 
-    resources = [tickets, ticket_events, users, groups, satisfaction_ratings, organizations]
+    resources = [tickets, ticket_events, users, groups, satisfaction_ratings, organizations,
+                 *schedule_resources(client)]
     if survey_lookback_days is not None:  # the updated CSAT is configured
         resources.append(survey_responses)
     return resources

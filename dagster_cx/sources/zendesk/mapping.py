@@ -85,6 +85,8 @@ class Directory:
     ticket_keys: Mapping[int, str] = field(default_factory=dict)  # ticket id -> contact_id
     deleted_tickets: frozenset[int] = frozenset()
     organizations: Mapping[int, Mapping] = field(default_factory=dict)  # id -> organization (fields, tags)
+    schedule_ids: frozenset[int] = frozenset()  # the account's business-hours schedules
+    default_schedule: int | None = None  # Zendesk's default: its oldest schedule
 
     def person(self, user_id: int | None) -> str | None:
         """A user's key in the contract: its external_id, else its Zendesk id."""
@@ -114,6 +116,8 @@ class ZendeskSettings:
     segment_tags: tuple[str, ...] = ()  # organization tags that name a segment (the first one wins)
     # The points of the updated CSAT's rating question, where a response does not list its options (None: off).
     csat_scale_points: int | None = None
+    # group name -> the schedule its tickets are on: a Zendesk schedule id, or a project schedule id
+    group_schedules: Mapping[str, str] = field(default_factory=dict)
 
 
 def contact_row(ticket: Mapping, directory: Directory, settings: ZendeskSettings) -> dict:
@@ -139,7 +143,28 @@ def contact_row(ticket: Mapping, directory: Directory, settings: ZendeskSettings
         "status": STATUSES.get(ticket.get("status"), ticket.get("status")),
         "priority": ticket.get("priority"),
         "direction": "inbound",
+        **ticket_schedule(directory.group_names.get(ticket.get("group_id")), directory, settings),
     }
+
+
+def ticket_schedule(group: str | None, directory: Directory, settings: ZendeskSettings) -> dict:
+    """The schedule a ticket is on: its group's configured one, else Zendesk's default; none without schedules.
+
+    Zendesk's published exports do not say which schedule a trigger set on a ticket, so the
+    group map stands in for such triggers. A configured Zendesk schedule the account lacks is a
+    mapping problem (the ticket is quarantined with why), never a silent fall-back.
+    """
+    configured = settings.group_schedules.get(group) if group else None
+    if configured is None:
+        return {"schedule_id": None if directory.default_schedule is None else f"zendesk_{directory.default_schedule}"}
+    if not configured.isdigit():
+        return {"schedule_id": configured}  # a project schedule (seed business_schedules)
+    if int(configured) in directory.schedule_ids:
+        return {"schedule_id": f"zendesk_{configured}"}
+    return {"schedule_id": None, MAPPING_PROBLEM_COLUMN: (
+        f"group {group!r} is on Zendesk schedule {configured} (CX_ZENDESK_GROUP_SCHEDULES), which the account does "
+        "not have: correct the schedule id in CX_ZENDESK_GROUP_SCHEDULES (Admin Center > Objects and rules > "
+        "Schedules) and land again")}
 
 
 def event_rows(event: Mapping, directory: Directory) -> tuple[list[dict], list[dict]]:

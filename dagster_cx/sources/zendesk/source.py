@@ -7,11 +7,13 @@ a newer version of its contact. Configured by CX_ZENDESK_SUBDOMAIN (or CX_ZENDES
 CX_ZENDESK_EMAIL and CX_ZENDESK_API_TOKEN; the reason by CX_ZENDESK_REASON_FIELD_ID or
 CX_ZENDESK_REASON_TAGS; a customer's segment and region from its organization by
 CX_ZENDESK_ORGANIZATION_SEGMENT_FIELD, CX_ZENDESK_ORGANIZATION_REGION_FIELD and
-CX_ZENDESK_SEGMENT_TAGS; the first run's start by CX_ZENDESK_START_DATE.
+CX_ZENDESK_SEGMENT_TAGS; the first run's start by CX_ZENDESK_START_DATE; the schedule a group's
+tickets are on by CX_ZENDESK_GROUP_SCHEDULES (else Zendesk's default schedule).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ from dagster_cx.sources.zendesk.mapping import (
 )
 
 NAME = "zendesk"
+GROUP_SCHEDULES_VARIABLE = "CX_ZENDESK_GROUP_SCHEDULES"
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,8 @@ class ZendeskSource:
             reason_field_id=int(field_id) if field_id else None, reason_tags=_listed("CX_ZENDESK_REASON_TAGS"),
             segment_organization_field=os.environ.get("CX_ZENDESK_ORGANIZATION_SEGMENT_FIELD", "segment"),
             region_organization_field=os.environ.get("CX_ZENDESK_ORGANIZATION_REGION_FIELD", "region"),
-            segment_tags=_listed("CX_ZENDESK_SEGMENT_TAGS"), csat_scale_points=_csat_scale_points())
+            segment_tags=_listed("CX_ZENDESK_SEGMENT_TAGS"), csat_scale_points=_csat_scale_points(),
+            group_schedules=_group_schedules())
         return cls(account, settings, date.fromisoformat(start) if start else date(2000, 1, 1), _lookback_days())
 
     def dlt_source(self) -> dlt.sources.DltSource:
@@ -104,6 +108,7 @@ class ZendeskSource:
             ticket_keys={row["id"]: row["external_id"] for row in every_ticket if row.get("external_id")},
             deleted_tickets=frozenset(row["id"] for row in every_ticket if row.get("status") == "deleted"),
             organizations={row["id"]: row for row in _rows(con, "organizations")},
+            **_schedules(con),
         )
         ratings = _rows(con, "satisfaction_ratings", load_id)
         responses, answers = [], []
@@ -160,6 +165,29 @@ class ZendeskSource:
         if members:
             yield Batch("customers", f"{NAME}/{load_id}/organizations",
                         text_table([customer_row(u, self.settings, directory) for u in members], COLUMNS["customers"]))
+
+
+def _group_schedules() -> dict[str, str]:
+    """CX_ZENDESK_GROUP_SCHEDULES: a JSON object, group name -> Zendesk schedule id or project schedule id."""
+    text = os.environ.get(GROUP_SCHEDULES_VARIABLE, "").strip()
+    if not text:
+        return {}
+    try:
+        mapping = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{GROUP_SCHEDULES_VARIABLE} is not JSON ({error}): set it to an object of group name -> "
+                         'schedule id, e.g. {"US support": 360000000101, "Billing": "pl_office"}') from error
+    if not isinstance(mapping, dict):
+        raise ValueError(f"{GROUP_SCHEDULES_VARIABLE} must be a JSON object of group name -> schedule id, "
+                         'e.g. {"US support": 360000000101}')
+    return {str(group): str(schedule) for group, schedule in mapping.items()}
+
+
+def _schedules(con: duckdb.DuckDBPyConnection) -> dict:
+    """The account's schedule ids and its default schedule (the oldest: Zendesk's documented default)."""
+    schedules = sorted(_rows(con, "schedules"), key=lambda row: (row["created_at"], row["id"]))
+    return {"schedule_ids": frozenset(row["id"] for row in schedules),
+            "default_schedule": schedules[0]["id"] if schedules else None}
 
 
 def _child_event_counts(con: duckdb.DuckDBPyConnection, load_id: str) -> tuple[int, int]:

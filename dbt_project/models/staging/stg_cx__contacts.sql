@@ -31,6 +31,7 @@ renamed as (
         coalesce(priority, 'normal') as priority,
         coalesce(direction, 'inbound') as direction,
         coalesce(transfer_count, 0) as transfer_count,
+        schedule_id,
         _loaded_at as loaded_at
     from source
     {{ latest_version(key_columns | join(', ')) }}

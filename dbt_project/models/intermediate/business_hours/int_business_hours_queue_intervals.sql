@@ -10,7 +10,7 @@ schedule_intervals as (
 ),
 
 schedules as (
-    select * from {{ ref('business_schedules') }}
+    select * from {{ ref('int_business_hours_schedules') }}
 ),
 
 assignments as (
@@ -50,10 +50,29 @@ default_intervals as (
     where assignments.queue is null
 ),
 
+{#- A contact on a schedule of its own (contacts.schedule_id) reads that schedule's timeline, kept
+    under the clock key business_clock_of gives it beside the queues'. -#}
+own_schedule_clocks as (
+    select distinct
+        {{ business_clock_of('queue', 'schedule_id') }} as queue,
+        schedule_id
+    from {{ ref('stg_cx__contacts') }}
+    where schedule_id is not null
+),
+
+own_schedule_intervals as (
+    select own_schedule_clocks.queue, schedule_intervals.*
+    from schedule_intervals
+    inner join own_schedule_clocks
+        on schedule_intervals.schedule_id = own_schedule_clocks.schedule_id
+),
+
 queue_intervals as (
     select queue, start_at, end_at from assigned_intervals
     union all
     select queue, start_at, end_at from default_intervals
+    union all
+    select queue, start_at, end_at from own_schedule_intervals
 ),
 
 island_starts as (

@@ -5,7 +5,7 @@
 with
 
 time_zones as (
-    select distinct time_zone from {{ ref('business_schedules') }}
+    select distinct time_zone from {{ ref('int_business_hours_schedules') }}
 ),
 
 bounds as (

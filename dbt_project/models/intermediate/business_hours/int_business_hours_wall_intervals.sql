@@ -5,7 +5,7 @@
 with
 
 schedules as (
-    select * from {{ ref('business_schedules') }}
+    select * from {{ ref('int_business_hours_schedules') }}
 ),
 
 hours as (
@@ -14,7 +14,7 @@ hours as (
         weekday,
         {{ minute_of_day('start_time') }} as start_minute,
         {{ minute_of_day('end_time') }} as end_minute
-    from {{ ref('business_schedule_hours') }}
+    from {{ ref('int_business_hours_schedule_hours') }}
 ),
 
 closures as (
@@ -23,7 +23,7 @@ closures as (
         holiday_date,
         coalesce({{ minute_of_day('closed_from') }}, 0) as closed_from_minute,
         coalesce({{ minute_of_day('closed_until') }}, 1440) as closed_until_minute
-    from {{ ref('business_holidays') }}
+    from {{ ref('int_business_hours_holidays') }}
 ),
 
 bounds as (

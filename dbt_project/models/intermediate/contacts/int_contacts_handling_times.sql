@@ -61,11 +61,11 @@ clocked as (
         end as on_hold_time_calendar_minutes,
         spans.on_hold_time_business_minutes
     from spans
-    {{ business_clock_join('created', 'spans.queue', 'spans.created_at') }}
-    {{ business_clock_join('first_reply', 'spans.queue', 'spans.first_replied_at') }}
-    {{ business_clock_join('first_resolution', 'spans.queue', 'spans.first_resolved_at') }}
-    {{ business_clock_join('full_resolution', 'spans.queue', 'spans.resolved_at') }}
-    {{ business_clock_join('wait_ended', 'spans.queue', 'spans.wait_ended_at') }}
+    {{ business_clock_join('created', 'spans.business_clock', 'spans.created_at') }}
+    {{ business_clock_join('first_reply', 'spans.business_clock', 'spans.first_replied_at') }}
+    {{ business_clock_join('first_resolution', 'spans.business_clock', 'spans.first_resolved_at') }}
+    {{ business_clock_join('full_resolution', 'spans.business_clock', 'spans.resolved_at') }}
+    {{ business_clock_join('wait_ended', 'spans.business_clock', 'spans.wait_ended_at') }}
 ),
 
 final as (

@@ -25,6 +25,8 @@ final as (
         contacts.customer_id,
         contacts.channel,
         contacts.queue,
+        contacts.schedule_id,
+        {{ business_clock_of('contacts.queue', 'contacts.schedule_id') }} as business_clock,
         contacts.priority,
         contacts.direction,
         contacts.agent_id,

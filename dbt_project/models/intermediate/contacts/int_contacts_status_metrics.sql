@@ -20,8 +20,8 @@ clocked as (
         {{ business_minutes_between('clock_start', 'periods.period_started_at', 'clock_end', 'periods.period_ended_at') }}
             as business_minutes
     from periods
-    {{ business_clock_join('clock_start', 'periods.queue', 'periods.period_started_at') }}
-    {{ business_clock_join('clock_end', 'periods.queue', 'periods.period_ended_at') }}
+    {{ business_clock_join('clock_start', 'periods.business_clock', 'periods.period_started_at') }}
+    {{ business_clock_join('clock_end', 'periods.business_clock', 'periods.period_ended_at') }}
 ),
 
 aggregated as (

@@ -15,7 +15,7 @@ status_changes as (
 ),
 
 contacts as (
-    select contact_id, queue, created_at from {{ ref('stg_cx__contacts') }}
+    select contact_id, queue, schedule_id, created_at from {{ ref('stg_cx__contacts') }}
 ),
 
 as_of as (
@@ -69,6 +69,7 @@ final as (
     select
         ordered.contact_id,
         contacts.queue,
+        {{ business_clock_of('contacts.queue', 'contacts.schedule_id') }} as business_clock,
         ordered.status_change_id,
         ordered.status,
         ordered.changed_at as period_started_at,

@@ -69,6 +69,7 @@ final as (
         chosen.metric,
         chosen.sla_policy_id,
         contacts.queue,
+        contacts.business_clock,
         contacts.channel,
         contacts.priority,
         contacts.created_date,

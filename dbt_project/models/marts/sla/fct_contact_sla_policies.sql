@@ -35,8 +35,8 @@ clocked as (
         {{ minutes_between('measured_until.sla_started_at', 'measured_until.measured_until_at') }}
             as elapsed_calendar_minutes
     from measured_until
-    {{ business_clock_join('clock_start', 'measured_until.queue', 'measured_until.sla_started_at') }}
-    {{ business_clock_join('clock_until', 'measured_until.queue', 'measured_until.measured_until_at') }}
+    {{ business_clock_join('clock_start', 'measured_until.business_clock', 'measured_until.sla_started_at') }}
+    {{ business_clock_join('clock_until', 'measured_until.business_clock', 'measured_until.measured_until_at') }}
 ),
 
 breach_times as (
@@ -52,7 +52,7 @@ breach_times as (
     from clocked
     left join {{ ref('int_business_hours_queue_clock_by_minutes') }} as by_minutes
         on clocked.is_business_hours
-        and by_minutes.queue = clocked.queue
+        and by_minutes.queue = clocked.business_clock
         and by_minutes.minute_bucket = floor((clocked.started_clock_minutes + clocked.target_minutes) / 1440)
         and by_minutes.working_minutes_before < clocked.started_clock_minutes + clocked.target_minutes
         and by_minutes.working_minutes_before + by_minutes.working_minutes
