@@ -10,6 +10,9 @@ writes) on 127.0.0.1 the way the real endpoints page them, so the Zendesk source
   `per_page`; pages carry `next_page`, `end_time`, `count`, `end_of_stream`;
 - `/api/v2/groups.json` and `/api/v2/satisfaction_ratings.json`: cursor pagination (`page[size]`,
   `meta.has_more`, `links.next`); ratings changed since `start_time` (Unix s), oldest change first;
+- `/api/v2/slas/policies`: every SLA policy in one response, by position (`next_page` null), as
+  the SLA Policies reference lists them; 403 where the records hold no `sla_policies` (a plan
+  without SLA policies: Professional and above have them);
 - API-token basic auth (401 otherwise) and rate limiting: a 429 with `Retry-After` when told to.
 Deleted tickets stay in the export with status `deleted`, as the reference documents.
 """
@@ -30,6 +33,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 CURSOR_EXPORTS = {"/api/v2/incremental/tickets/cursor.json": "tickets", "/api/v2/incremental/users/cursor.json": "users"}
 EVENTS_EXPORT = "/api/v2/incremental/ticket_events.json"
 LISTS = {"/api/v2/groups.json": "groups", "/api/v2/satisfaction_ratings.json": "satisfaction_ratings"}
+SLA_POLICIES = "/api/v2/slas/policies"
 MAX_PAGE = 1000
 
 
@@ -85,6 +89,10 @@ class FakeZendesk:
                 return 200, {}, self._events_page(query, size, base_url)
             if path in LISTS:
                 return 200, {}, self._list_page(LISTS[path], path, query, size, base_url)
+            if path == SLA_POLICIES and "sla_policies" in self.records:
+                return 200, {}, self._sla_policies()
+            if path == SLA_POLICIES:
+                return 403, {}, {"error": "Forbidden", "description": "You do not have access to this page."}
         return 404, {}, {"error": "InvalidEndpoint", "description": "Not found"}
 
     def _cursor_page(self, kind: str, path: str, query: dict, size: int, base_url: str) -> dict:
@@ -139,6 +147,11 @@ class FakeZendesk:
         following = {key: value for key, value in query.items() if key != "page[after]"} | {"page[after]": after}
         return {kind: page, "meta": {"has_more": more, "after_cursor": after if more else None},
                 "links": {"next": f"{base_url}{path}?{urlencode(following)}" if more else None}}
+
+    def _sla_policies(self) -> dict:
+        """The SLA policies list: not paged, ordered by position."""
+        policies = sorted(self.records.get("sla_policies", []), key=lambda p: p["position"])
+        return {"sla_policies": policies, "next_page": None, "previous_page": None, "count": len(policies)}
 
 
 def _handler(api: FakeZendesk) -> type[BaseHTTPRequestHandler]:

@@ -16,6 +16,7 @@ FEEDS = {
     "users": ("customers", "contact_messages"),
     "groups": ("contacts",),
     "satisfaction_ratings": ("questions", "survey_responses", "survey_answers"),
+    "sla_policies": (),  # read by dbt (stg_zendesk__sla_policy_targets), not by the ingestion step
 }
 
 

@@ -11,6 +11,8 @@ belongs to, so a run killed half-way resumes from the last committed page):
 - `groups`: every group (queue names), replaced on each run.
 - `satisfaction_ratings`: the ratings list (cursor pagination) from `start_time`, resuming at the
   newest `updated_at` it saw, so a rating changed later (bad -> good) comes again (merged by id).
+- `sla_policies`: every SLA policy and its mapping onto the project's policies, replaced on each
+  run (sla_resource.py).
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from dlt.sources.helpers.rest_client import RESTClient
 
 from dagster_cx.sources.zendesk.credentials import ZendeskAccount
 from dagster_cx.sources.zendesk.paginators import ExportCursorPaginator, ExportTimePaginator, ListCursorPaginator
+from dagster_cx.sources.zendesk.sla_resource import sla_policies_resource
 
 PAGE_SIZE = 1000  # the exports' maximum
 
 
 @dlt.source(name="zendesk", max_table_nesting=0)
-def zendesk_support(account: ZendeskAccount, start_time: int = 0, page_size: int = PAGE_SIZE) -> Any:
+def zendesk_support(account: ZendeskAccount, start_time: int = 0, page_size: int = PAGE_SIZE,
+                    unassigned_queue: str = "unassigned") -> Any:
     """Zendesk Support's tickets, metric sets, ticket events, users and groups changed since `start_time` (Unix s)."""
     client = RESTClient(base_url=account.base_url, auth=account)
 
@@ -71,7 +75,8 @@ def zendesk_support(account: ZendeskAccount, start_time: int = 0, page_size: int
             newest = max((_epoch(r["updated_at"]) for r in page), default=None)
             state["start_time"] = max(newest or 0, state.get("start_time", start_time))
 
-    return tickets, ticket_events, users, groups, satisfaction_ratings
+    return (tickets, ticket_events, users, groups, satisfaction_ratings,
+            sla_policies_resource(client, unassigned_queue))
 
 
 def _epoch(timestamp: str) -> int:

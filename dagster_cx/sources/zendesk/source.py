@@ -61,7 +61,7 @@ class ZendeskSource:
     def dlt_source(self) -> dlt.sources.DltSource:
         """The dlt source of this account (it holds the account's address, never its secrets)."""
         start = int(datetime.combine(self.start_date, datetime.min.time(), UTC).timestamp())
-        return zendesk_support(self.account, start_time=start)
+        return zendesk_support(self.account, start_time=start, unassigned_queue=self.settings.unassigned_queue)
 
     def land(self, warehouse: Path) -> dlt.common.pipeline.LoadInfo:
         """Fetch what changed since the last landing into the warehouse's `zendesk` schema."""
