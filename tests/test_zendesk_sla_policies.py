@@ -160,3 +160,98 @@ def test_policies_land_with_their_mapping_and_are_replaced_on_each_run(zendesk, 
     captured = capfd.readouterr()
     assert TOKEN not in captured.out + captured.err
     assert all(TOKEN.encode() not in path.read_bytes() for path in tmp_path.rglob("*") if path.is_file())
+
+
+def handmade_account() -> dict[str, list[dict]]:
+    """The hand-made fixture's queues as groups, and three policies for its contacts.
+
+    Policy 1 (position 1): en_support's normal tickets, 90 calendar minutes. Policy 2 (position 2): normal
+    e-mails, 180 calendar minutes, more specific by the project's rule (it names a channel). Policy 3: VIP tags,
+    which the project cannot express: not applied, reported.
+    """
+    return {"groups": [{"id": 1, "name": "pl_support"}, {"id": 2, "name": "en_support"}, {"id": 3, "name": "ru_support"}],
+            "sla_policies": [policy(1, 1, [condition("group_id", "is", 2)], [], target("normal", 90, business=False)),
+                             policy(2, 2, [condition("via_id", "is", 4), condition("priority", "is", "normal")], [],
+                                    target("normal", 180, business=False)),
+                             policy(3, 3, [condition("current_tags", "includes", "vip")], [], target("urgent", 10))]}
+
+
+@pytest.mark.slow  # a dbt build of the SLA models on a copy of the hand-made warehouse: about 30 s
+def test_sla_attainment_per_ticket_under_zendesk_policies_by_hand(handmade_warehouse: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch):
+    """c6 (e-mail, en_support, normal; created 09:00Z, first reply 11:00Z) matches policies 1 and 2: Zendesk's
+    first by position, 1, applies (90 minutes: breached at 10:30, 120 elapsed), where the project's specificity
+    would have chosen 2 (180: met). Its first resolution keeps the seed's policy (Zendesk sets none). c5 (phone,
+    pl_support) matches no Zendesk policy: the seed's frt_any, met. h3 (social, en_support, no priority: normal)
+    is policy 1's, replied in 20 minutes: met. en_support's first replies on 2026-04-02: 1 of 2 met, 50%."""
+    import os
+    import shutil
+    import subprocess
+
+    from dagster_cx.defs.dbt_project import dbt_executable, dbt_project
+    from dagster_cx.summary import render
+
+    warehouse = tmp_path / "cx.duckdb"
+    shutil.copy(handmade_warehouse, warehouse)
+    monkeypatch.setenv("CX_ZENDESK_EMAIL", EMAIL)
+    monkeypatch.setenv("CX_ZENDESK_API_TOKEN", TOKEN)
+    with FakeZendesk(handmade_account(), EMAIL, TOKEN).serving() as url:
+        ZendeskSource(ZendeskAccount(url)).land(warehouse)
+    models = ("stg_zendesk__sla_policy_targets stg_zendesk__sla_policy_mapping int_sla_policies_applied "
+              "fct_contact_sla_policies mart_sla_attainment_daily")
+    completed = subprocess.run(
+        [dbt_executable(), "build", "--quiet", "--full-refresh", "--exclude-resource-type", "unit_test",
+         "--select", *models.split(), "--project-dir", str(dbt_project.project_dir),
+         "--profiles-dir", str(dbt_project.profiles_dir), "--target-path", str(tmp_path / "target")],
+        env={**os.environ, "CX_WAREHOUSE": str(warehouse)}, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    with connect(warehouse) as con:
+        rows = con.execute("""
+            select contact_id, metric, sla_policy_id, target_minutes, is_business_hours, sla_breach_at,
+                   sla_elapsed_minutes, is_sla_breach
+            from marts.fct_contact_sla_policies where contact_id in ('c5', 'c6', 'h3') order by all""").fetchall()
+        day = con.execute("""
+            select contacts_with_sla, achieved_within_target, breached, sla_attainment_pct
+            from marts.mart_sla_attainment_daily
+            where queue = 'en_support' and date_day = date '2026-04-02' and metric = 'first_reply_time'""").fetchall()
+        report = con.execute("""select sla_policy_id, part, is_applied from staging.stg_zendesk__sla_policy_mapping
+                                order by all""").fetchall()
+        summary = render(con)
+    by_key = {(r[0], r[1]): r[2:] for r in rows}
+    c6 = by_key[("c6", "first_reply_time")]
+    assert (c6[0], c6[1], c6[2], str(c6[3])[:16], c6[4], c6[5]) == (
+        "zendesk_1", 90, False, "2026-04-02 10:30", 120.0, True)
+    assert by_key[("c6", "first_resolution_time")][0] == "first_resolution_any"
+    assert by_key[("c5", "first_reply_time")][0] == "frt_any" and by_key[("c5", "first_reply_time")][-1] is False
+    h3 = by_key[("h3", "first_reply_time")]
+    assert (h3[0], h3[1], h3[4], h3[5]) == ("zendesk_1", 90, 20.0, False)
+    assert day == [(2, 1, 1, 50.0)]
+    assert report == [("zendesk_1", "condition", True), ("zendesk_1", "metric", True),
+                      ("zendesk_2", "condition", True), ("zendesk_2", "condition", True),
+                      ("zendesk_2", "metric", True), ("zendesk_3", "condition", False), ("zendesk_3", "metric", False)]
+    assert "Zendesk SLA policies: 1 of 3 not applied, 2 conditions or metrics not applied in all" in summary
+
+
+def test_the_landing_asset_counts_what_is_not_applied_and_keeps_no_secret(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture):
+    import dagster as dg
+
+    from dagster_cx.defs.resources import build_resources
+    from dagster_cx.defs.sources import landing_assets
+
+    warehouse, home = tmp_path / "cx.duckdb", tmp_path / "dagster_home"
+    home.mkdir()
+    for name, value in {"CX_ZENDESK_EMAIL": EMAIL, "CX_ZENDESK_API_TOKEN": TOKEN, "CX_WAREHOUSE": str(warehouse),
+                        "CX_DATA_DIR": str(tmp_path / "no_files")}.items():
+        monkeypatch.setenv(name, value)
+    with FakeZendesk(handmade_account(), EMAIL, TOKEN).serving() as url:
+        monkeypatch.setenv("CX_ZENDESK_BASE_URL", url)
+        with dg.instance_for_test(temp_dir=str(home)) as instance:
+            result = dg.materialize(landing_assets(), resources=build_resources(), instance=instance)
+            [metadata] = [e.materialization.metadata for e in result.get_asset_materialization_events()
+                          if e.asset_key.to_user_string() == "zendesk/sla_policies"]
+    assert (metadata["sla_policies"].value, metadata["sla_policies_not_applied"].value,
+            metadata["sla_conditions_or_metrics_not_applied"].value) == (3, 1, 2)
+    captured = capfd.readouterr()
+    assert TOKEN not in captured.out + captured.err
+    assert all(TOKEN.encode() not in path.read_bytes() for path in tmp_path.rglob("*") if path.is_file())
