@@ -4,7 +4,7 @@ deliveries, the other contacts as a Zendesk account for the fake API.
 `cx-warehouse generate --format vendors` writes the sample in the contract's shape, then moves
 its contact center out of it: ended phone contacts into `amazon_connect/` (Firehose
 deliveries), every other contact with its status changes and messages into `zendesk_api.json`
-(what `cx-warehouse fake-zendesk` serves). Rows planted as bad (MANIFEST.json) stay in the
+(what `cx-warehouse fake-zendesk` serves) with example SLA policies. Rows planted as bad (MANIFEST.json) stay in the
 contract files, so the quarantine still shows them; customers and surveys stay too (the CRM
 and the survey tool). What a vendor cannot say is lost on the way (a CTR knows no resolution
 after the call, a ticket no talk time), so the marts of this shape differ from the
@@ -20,6 +20,7 @@ import duckdb
 
 from dagster_cx.sample.amazon_connect_ctrs import write_deliveries
 from dagster_cx.sample.zendesk_records import write_records, zendesk_records
+from dagster_cx.sample.zendesk_sla_policies import sample_sla_policies
 
 CTR_FOLDER = "amazon_connect"
 ZENDESK_RECORDS = "zendesk_api.json"
@@ -39,8 +40,9 @@ def write_vendor_shapes(out_dir: Path) -> dict[str, int]:
     write_deliveries(calls, out_dir / CTR_FOLDER)
     history = {entity: [r for r in rows[entity] if r["contact_id"] in moved]
                for entity in ("contact_status_changes", "contact_messages")}
-    write_records(zendesk_records(rows["customers"], tickets, history["contact_status_changes"],
-                                  history["contact_messages"]), out_dir / ZENDESK_RECORDS)
+    records = zendesk_records(rows["customers"], tickets, history["contact_status_changes"], history["contact_messages"])
+    records["sla_policies"] = sample_sla_policies(records["groups"])
+    write_records(records, out_dir / ZENDESK_RECORDS)
     for entity, key in KEYS.items():
         gone = moved if entity == "contacts" else {r[key] for r in history[entity]}
         _drop_rows(con, out_dir / entity, key, gone)
