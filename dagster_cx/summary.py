@@ -11,6 +11,7 @@ from dagster_cx import settings
 from dagster_cx.contract import ENTITIES
 from dagster_cx.ingest.quarantine import top_reasons
 from dagster_cx.ingest.waiting import waiting_rows
+from dagster_cx.sources.zendesk.sla_report import sla_mapping_lines
 
 HEADLINE_SQL = """
 with
@@ -207,6 +208,7 @@ def render(con: duckdb.DuckDBPyConnection, loaded_since: datetime | None = None)
     lines += quarantine_lines(con, loaded_since)
     lines += waiting_lines(con, datetime.now(UTC))
     lines += customer_flag_lines(con)
+    lines += sla_mapping_lines(con)
     lines.append("Headline numbers (whole period):")
     headlines = headline_numbers(con)
     width = max(map(len, headlines))

@@ -26,4 +26,4 @@ def test_every_dbt_unit_test_passes(tmp_path: Path, handmade_warehouse: Path) ->
     results = json.loads((target / "run_results.json").read_text())["results"]
     # The project's on-run-start hook is a result too (on DuckDB it renders nothing).
     unit_tests = {r["unique_id"].split(".")[-1]: r["status"] for r in results if r["unique_id"].startswith("unit_test.")}
-    assert len(unit_tests) == 24 and set(unit_tests.values()) == {"pass"}, unit_tests
+    assert len(unit_tests) == 25 and set(unit_tests.values()) == {"pass"}, unit_tests

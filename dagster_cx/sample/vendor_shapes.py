@@ -4,7 +4,7 @@ deliveries, the other contacts as a Zendesk account for the fake API.
 `cx-warehouse generate --format vendors` writes the sample in the contract's shape, then moves
 its contact center out of it: ended phone contacts into `amazon_connect/` (Firehose
 deliveries), every other contact with its status changes and messages into `zendesk_api.json`
-(what `cx-warehouse fake-zendesk` serves), and the CSAT answers of transactional responses on
+(what `cx-warehouse fake-zendesk` serves) with example SLA policies, and the CSAT answers of transactional responses on
 those tickets into Zendesk CSAT survey responses (dagster_cx/sample/zendesk_csat.py; read with
 CX_ZENDESK_CSAT_SCALE_POINTS=5). Rows planted as bad (MANIFEST.json) stay in the
 contract files, so the quarantine still shows them; customers and surveys stay too (the CRM
@@ -23,6 +23,7 @@ import duckdb
 from dagster_cx.sample.amazon_connect_ctrs import write_deliveries
 from dagster_cx.sample.zendesk_csat import csat_survey_responses
 from dagster_cx.sample.zendesk_records import write_records, zendesk_records
+from dagster_cx.sample.zendesk_sla_policies import sample_sla_policies
 
 CTR_FOLDER = "amazon_connect"
 ZENDESK_RECORDS = "zendesk_api.json"
@@ -48,6 +49,7 @@ def write_vendor_shapes(out_dir: Path) -> dict[str, int]:
                for entity in ("survey_responses", "survey_answers")}
     records["survey_responses"], carried = csat_survey_responses(surveys["survey_responses"],
                                                                  surveys["survey_answers"], records)
+    records["sla_policies"] = sample_sla_policies(records["groups"])
     write_records(records, out_dir / ZENDESK_RECORDS)
     _drop_rows(con, out_dir / "survey_answers", "response_id || '|' || question_id", carried)
     for entity, key in KEYS.items():

@@ -17,6 +17,9 @@ writes) on 127.0.0.1 the way the real endpoints page them, so the Zendesk source
 - `/api/v2/business_hours/schedules.json` and `.../schedules/{id}/holidays.json`: every schedule
   (or holiday of the schedule) in one response, unpaged as the reference has them; 404 for an
   unknown schedule (records `schedules`, and `schedule_holidays` naming their `schedule_id`);
+- `/api/v2/slas/policies`: every SLA policy in one response, by position (`next_page` null), as
+  the SLA Policies reference lists them; 403 where the records hold no `sla_policies` (a plan
+  without SLA policies: Professional and above have them);
 - API-token basic auth (401 otherwise) and rate limiting: a 429 with `Retry-After` when told to.
 Deleted tickets stay in the export with status `deleted`, as the reference documents.
 """
@@ -41,6 +44,7 @@ TIME_EXPORTS = {EVENTS_EXPORT: "ticket_events", "/api/v2/incremental/organizatio
 LISTS = {"/api/v2/groups.json": "groups", "/api/v2/satisfaction_ratings.json": "satisfaction_ratings"}
 SURVEY_RESPONSES = "/api/v2/guide/survey_responses"
 OFFERED_AT = "_offered_at"  # a fake record's creation moment: the filter reads it, the API's shape carries none
+SLA_POLICIES = "/api/v2/slas/policies"
 MAX_PAGE = 1000
 SCHEDULES_PATH = "/api/v2/business_hours/schedules.json"
 HOLIDAYS_PATH = re.compile(r"/api/v2/business_hours/schedules/(?P<schedule_id>\d+)/holidays\.json")
@@ -102,6 +106,10 @@ class FakeZendesk:
                 return 200, {}, self._survey_responses_page(query, size)
             if (schedules := self._schedules_response(path)) is not None:
                 return schedules
+            if path == SLA_POLICIES and "sla_policies" in self.records:
+                return 200, {}, self._sla_policies()
+            if path == SLA_POLICIES:
+                return 403, {}, {"error": "Forbidden", "description": "You do not have access to this page."}
         return 404, {}, {"error": "InvalidEndpoint", "description": "Not found"}
 
     def _cursor_page(self, kind: str, path: str, query: dict, size: int, base_url: str) -> dict:
@@ -186,6 +194,11 @@ class FakeZendesk:
         return {"survey_responses": page,
                 "meta": {"has_more": offset + size < len(ordered), "before_cursor": None,
                          "after_cursor": base64.b64encode(str(offset + size).encode()).decode()}}
+
+    def _sla_policies(self) -> dict:
+        """The SLA policies list: not paged, ordered by position."""
+        policies = sorted(self.records.get("sla_policies", []), key=lambda p: p["position"])
+        return {"sla_policies": policies, "next_page": None, "previous_page": None, "count": len(policies)}
 
 
 def _handler(api: FakeZendesk) -> type[BaseHTTPRequestHandler]:

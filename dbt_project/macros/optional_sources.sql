@@ -42,3 +42,19 @@
 {% macro spark__json_number(json_column, key) -%}
     cast(get_json_object({{ json_column }}, '$.{{ key }}') as double)
 {%- endmacro %}
+
+{#- The columns of an optional vendor table, cast to the given types ('text' is dbt's string
+    type), or no rows of the same columns where the table does not exist (no vendor, Spark). -#}
+{% macro optional_source_columns(source_name, table_name, columns) -%}
+    {%- set relation = optional_source(source_name, table_name) -%}
+    select
+    {%- for name, type in columns.items() %}
+        cast({{ name if relation is not none else 'null' }} as {{ dbt.type_string() if type == 'text' else type }})
+            as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    {% if relation is not none -%}
+    from {{ relation }}
+    {%- else -%}
+    where false
+    {%- endif %}
+{%- endmacro %}

@@ -8,7 +8,9 @@ from dagster_cx import settings
 from dagster_cx.defs.resources import WarehouseResource
 from dagster_cx.defs.sources.tags import GROUP, WRITER_POOL, feeds
 from dagster_cx.sources.landing import landing_pipeline
+from dagster_cx.sources.zendesk.sla_report import sla_mapping_counts
 from dagster_cx.sources.zendesk.source import NAME, ZendeskSource
+
 # Which raw entities each resource's records become (the mapping in dagster_cx/sources/zendesk/mapping.py).
 FEEDS = {
     "tickets": ("contacts",),
@@ -21,6 +23,7 @@ FEEDS = {
     # dbt reads the hours themselves (models/intermediate/business_hours); a ticket's schedule is one of them.
     "schedules": ("contacts",),
     "schedule_holidays": (),
+    "sla_policies": (),  # read by dbt (stg_zendesk__sla_policy_targets), not by the ingestion step
 }
 
 
@@ -34,6 +37,20 @@ class _Translator(DagsterDltTranslator):
         ).merge_attributes(tags=feeds(*FEEDS[data.resource.name]))
 
 
+SLA_POLICIES_KEY = dg.AssetKey([NAME, "sla_policies"])
+
+
+def _with_sla_mapping_counts(result: dg.MaterializeResult, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """The SLA policies' materialization with how many policies, conditions and metrics were not applied."""
+    with warehouse.connect(read_only=True) as con:
+        counts = sla_mapping_counts(con)
+    if counts is None:
+        return result
+    return dg.MaterializeResult(asset_key=result.asset_key, metadata={
+        **(result.metadata or {}), "sla_policies": counts.policies, "sla_policies_not_applied": counts.policies_not_applied,
+        "sla_conditions_or_metrics_not_applied": counts.parts_not_applied})
+
+
 def zendesk_landing(source: ZendeskSource) -> dg.AssetsDefinition:
     """The landing asset of one Zendesk account (its secrets are read when a request is made, never here)."""
 
@@ -42,6 +59,7 @@ def zendesk_landing(source: ZendeskSource) -> dg.AssetsDefinition:
                 pool=WRITER_POOL)
     def _landing(context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource):
         # dlt writes the warehouse file itself; `warehouse` is here for its writer lock, held for the run.
-        yield from dlt.run(context=context)
+        for result in dlt.run(context=context):
+            yield _with_sla_mapping_counts(result, warehouse) if result.asset_key == SLA_POLICIES_KEY else result
 
     return _landing

@@ -18,6 +18,8 @@ belongs to, so a run killed half-way resumes from the last committed page):
 - `satisfaction_ratings`: the ratings list (cursor pagination) from `start_time`, resuming at the
   newest `updated_at` it saw, so a rating changed later (bad -> good) comes again (merged by id).
 - `schedules` and `schedule_holidays`: business hours, replaced on each run (schedules.py).
+- `sla_policies`: every SLA policy and its mapping onto the project's policies, replaced on each
+  run (sla_resource.py).
 """
 
 from __future__ import annotations
@@ -38,15 +40,16 @@ from dagster_cx.sources.zendesk.paginators import (
     ListCursorPaginator,
 )
 from dagster_cx.sources.zendesk.schedules import schedule_resources
+from dagster_cx.sources.zendesk.sla_resource import sla_policies_resource
 
 PAGE_SIZE = 1000  # the exports' maximum
 
 
 @dlt.source(name="zendesk", max_table_nesting=0)
 def zendesk_support(account: ZendeskAccount, start_time: int = 0, page_size: int = PAGE_SIZE,
-                    survey_lookback_days: int | None = None) -> Any:
+                    survey_lookback_days: int | None = None, unassigned_queue: str = "unassigned") -> Any:
     """Zendesk Support's tickets, metric sets, ticket events, users, groups, ratings and organizations changed since
-    `start_time` (Unix s)."""
+    `start_time` (Unix s); schedules and SLA policies as they are now."""
     client = RESTClient(base_url=account.base_url, auth=account)
 
     @dlt.resource(name="tickets", primary_key="id", write_disposition="merge")
@@ -111,7 +114,7 @@ def zendesk_support(account: ZendeskAccount, start_time: int = 0, page_size: int
             state["seen"] = seen
 
     resources = [tickets, ticket_events, users, groups, satisfaction_ratings, organizations,
-                 *schedule_resources(client)]
+                 *schedule_resources(client), sla_policies_resource(client, unassigned_queue)]
     if survey_lookback_days is not None:  # the updated CSAT is configured
         resources.append(survey_responses)
     return resources

@@ -77,7 +77,8 @@ class ZendeskSource:
         """The dlt source of this account (it holds the account's address, never its secrets)."""
         start = int(datetime.combine(self.start_date, datetime.min.time(), UTC).timestamp())
         lookback = self.survey_lookback_days if self.settings.csat_scale_points else None
-        return zendesk_support(self.account, start_time=start, survey_lookback_days=lookback)
+        return zendesk_support(self.account, start_time=start, survey_lookback_days=lookback,
+                               unassigned_queue=self.settings.unassigned_queue)
 
     def land(self, warehouse: Path) -> dlt.common.pipeline.LoadInfo:
         """Fetch what changed since the last landing into the warehouse's `zendesk` schema."""
