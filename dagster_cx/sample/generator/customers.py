@@ -63,23 +63,6 @@ _TRANSLIT = str.maketrans({
 })
 _EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
 
-# Survey consent: the share of customers who opt out during the period, and of those, who opt back in.
-OPT_OUT_SHARE = 0.04
-OPT_BACK_IN_SHARE = 0.15
-
-
-def _opt_outs_table(rng: np.random.Generator, cust: Columns, period: _Period) -> pa.Table:
-    """Consent changes in the period: some customers opt out, a few of them later opt back in (latest row)."""
-    n = len(cust["segment"])
-    chosen = np.sort(rng.choice(n, size=max(1, round(n * OPT_OUT_SHARE)), replace=False))
-    changed = period.start_s + np.floor(rng.random(len(chosen)) * (period.cutoff_s - period.start_s))
-    back_in = rng.random(len(chosen)) < OPT_BACK_IN_SHARE
-    return _table(SURVEY_OPT_OUTS, {
-        "customer_id": _ids("C", chosen + 1, 7),
-        "is_opted_out": pa.array(~back_in),
-        "changed_at": _timestamps(changed, cust["zone"][chosen]),
-    })
-
 
 def _customers(rng: np.random.Generator, n: int) -> Columns:
     """Segment, region, language, names and e-mail parts, signup and revenue (churn comes later)."""
@@ -158,4 +141,22 @@ def _customers_table(cust: Columns, full_names: pa.Array, emails: pa.Array, peri
         "annual_revenue": pa.array(cust["annual_revenue"], pa.float64()),
         "status": _pick(("active", "churned"), cust["churned"].astype(np.int64)),
         "churn_date": _dates(np.where(cust["churned"], cust["churn_day"], 0), period, ~cust["churned"]),
+    })
+
+
+# Survey consent: the share of customers who opt out during the period, and of those, who opt back in.
+OPT_OUT_SHARE = 0.04
+OPT_BACK_IN_SHARE = 0.15
+
+
+def _opt_outs_table(rng: np.random.Generator, cust: Columns, period: _Period) -> pa.Table:
+    """Consent changes in the period: some customers opt out, a few of them later opt back in (latest row)."""
+    n = len(cust["segment"])
+    chosen = np.sort(rng.choice(n, size=max(1, round(n * OPT_OUT_SHARE)), replace=False))
+    changed = period.start_s + np.floor(rng.random(len(chosen)) * (period.cutoff_s - period.start_s))
+    back_in = rng.random(len(chosen)) < OPT_BACK_IN_SHARE
+    return _table(SURVEY_OPT_OUTS, {
+        "customer_id": _ids("C", chosen + 1, 7),
+        "is_opted_out": pa.array(~back_in),
+        "changed_at": _timestamps(changed, cust["zone"][chosen]),
     })

@@ -1,7 +1,7 @@
 """Parquet files (survey answers and contact messages) with fixed schemas.
 
-A fixed schema gives every month's file the same column types, whatever one month's rows
-hold (an all-empty text column would otherwise be typed null).
+Each table is cast to its entity's schema before it is written, so every month's file has
+the same column names, order and types.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Survey answers: one row per answered question, drawn from the planted driver model.
 
 What happened to the customer (channel, reason, reopened or repeat contact, wait, agent)
-shifts the latent scores before the items are drawn, so the answers tell a story the marts
-can find, while the population model (driver_model) stays the known truth.
+shifts the latent scores before the items are drawn; the population model without these
+shifts (driver_model) is the truth the tests hold the warehouse's driver marts to.
 """
 
 from __future__ import annotations
