@@ -16,12 +16,23 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import sys
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1
 PARENT_PID = "CX_DBT_PARENT_PID"
+
+
+def dbt_executable() -> str:
+    """The dbt installed beside this Python, so an un-activated virtualenv still finds it; through
+    `cx-dbt`, this shim, where installed."""
+    for name in ("cx-dbt", "dbt"):
+        beside = Path(sys.executable).with_name(name)
+        if beside.exists():
+            return str(beside)
+    return shutil.which("dbt") or "dbt"
 
 
 def parent_environment() -> dict[str, str]:

@@ -16,7 +16,7 @@ from typing import Any
 import dagster as dg
 
 from dagster_cx import settings
-from dagster_cx.defs.dbt_project import dbt_executable
+from dagster_cx.dbt_child import dbt_executable
 
 FAILED_ROW_COUNT = "dagster_dbt/failed_row_count"
 FAILED_STATUSES = ("fail", "error", "runtime error")

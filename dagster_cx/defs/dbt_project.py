@@ -5,12 +5,9 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Sequence
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from dagster_dbt import DbtCliInvocation, DbtCliResource, DbtProject
@@ -18,21 +15,12 @@ from packaging import version
 
 from dagster_cx import dbt_child, settings
 from dagster_cx.build_state import FINGERPRINTED, project_fingerprint
+from dagster_cx.dbt_child import dbt_executable
 
 # DBT_TARGET_PATH is dbt's own setting, which dagster-dbt's per-step target folders also follow;
 # reading it here keeps the manifest Dagster loads in the folder dbt writes (tests give each
 # parallel worker its own).
 dbt_project = DbtProject(project_dir=settings.DBT_PROJECT_DIR, target_path=os.environ.get("DBT_TARGET_PATH") or "target")
-
-
-def dbt_executable() -> str:
-    """The dbt installed beside this Python, so an un-activated virtualenv still finds it; through
-    `cx-dbt`, which ends dbt when this process dies (dagster_cx/dbt_child.py), where installed."""
-    for name in ("cx-dbt", "dbt"):
-        beside = Path(sys.executable).with_name(name)
-        if beside.exists():
-            return str(beside)
-    return shutil.which("dbt") or "dbt"
 
 
 class InstalledDbtCliResource(DbtCliResource):
