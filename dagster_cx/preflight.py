@@ -16,6 +16,7 @@ import duckdb
 from dagster_cx import settings
 from dagster_cx.contract import ENTITIES
 from dagster_cx.ingest.loader import SUPPORTED_SUFFIXES
+from dagster_cx.sources.registry import configured_sources
 
 DBT_TARGETS = ("duckdb", "spark")
 
@@ -80,4 +81,8 @@ def configuration_problems(typed: Mapping[str, str] | None = None) -> list[str]:
     if url and not url.startswith(("http://", "https://")):
         problems.append(f"CX_ALERT_WEBHOOK_URL={url!r} is not an http(s) URL: set the chat tool's webhook URL, "
                         "or unset it to keep alerts in Dagster only.")
+    try:  # a source system's variables (CX_ZENDESK_*, ...) are read as the definitions load: a bad one was a traceback
+        configured_sources()
+    except ValueError as error:
+        problems.append(str(error))
     return list(dict.fromkeys(problem for problem in problems if problem))  # the published path repeats the warehouse's

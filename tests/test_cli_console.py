@@ -172,6 +172,23 @@ def test_configuration_problems_name_each_variable(monkeypatch, tmp_path):
     assert configuration_problems() == []
 
 
+@pytest.mark.parametrize(("variable", "value", "start"), [
+    ("CX_ZENDESK_GROUP_SCHEDULES", "{bad", "CX_ZENDESK_GROUP_SCHEDULES is not JSON"),
+    ("CX_ZENDESK_CSAT_SCALE_POINTS", "10", "CX_ZENDESK_CSAT_SCALE_POINTS is '10': set it to 2, 3 or 5"),
+    ("CX_ZENDESK_REASON_FIELD_ID", "reason", "CX_ZENDESK_REASON_FIELD_ID is 'reason': set it to the numeric id"),
+])
+def test_a_bad_source_setting_stops_before_the_run_naming_the_variable(tmp_path, variable, value, start):
+    """Read as the Dagster definitions load, a bad one used to end `cx-warehouse run` in a traceback."""
+    env = {**os.environ, "CX_WAREHOUSE": str(tmp_path / "wh" / "cx.duckdb"), "CX_PUBLISHED": str(tmp_path / "p.duckdb"),
+           "CX_ZENDESK_BASE_URL": "http://127.0.0.1:9", "CX_ZENDESK_EMAIL": "a@example.com",
+           "CX_ZENDESK_API_TOKEN": "not-used", variable: value}
+    stopped = run_cli("run", env=env)
+    assert stopped.returncode == 2 and stopped.stdout == "" and "Traceback" not in stopped.stderr, stopped.stderr
+    lines = stopped.stderr.splitlines()
+    assert lines[0] == "Not started: the configuration has problems:" and lines[1].startswith(f"  - {start}"), lines
+    assert not (tmp_path / "wh" / "cx.duckdb").exists()
+
+
 def test_every_option_of_every_command_says_what_it_does_and_its_default():
     parser = cli.build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

@@ -63,7 +63,10 @@ class ZendeskSource:
         account = ZendeskAccount.from_environment()
         if account is None:
             return None
-        field_id = os.environ.get("CX_ZENDESK_REASON_FIELD_ID")
+        field_id = os.environ.get("CX_ZENDESK_REASON_FIELD_ID", "")
+        if field_id and not field_id.isdigit():
+            raise ValueError(f"CX_ZENDESK_REASON_FIELD_ID is {field_id!r}: set it to the numeric id of the ticket field "
+                             "holding the contact reason (Admin Center > Objects and rules > Ticket fields), or unset it.")
         start = os.environ.get("CX_ZENDESK_START_DATE")
         settings = ZendeskSettings(
             reason_field_id=int(field_id) if field_id else None, reason_tags=_listed("CX_ZENDESK_REASON_TAGS"),
